@@ -1,0 +1,2 @@
+//! `robot-world`: runs the robot world headless.
+fn main() {}
