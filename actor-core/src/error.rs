@@ -1,0 +1,154 @@
+//! The crate's error types. Every error that carries a message gives it
+//! back, so that nothing is lost when a send fails.
+
+use std::fmt;
+
+use crate::signal::ExitReason;
+
+/// The process is dead: the message is given back.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::{spawn, Ctx, Runtime};
+///
+/// Runtime::tokio_current_thread().block_on(async {
+///     let pid = spawn(|_ctx: Ctx<u32>| async {});
+///     pid.wait().await;
+///     let err = pid.send(7).await.unwrap_err();
+///     assert_eq!(err.0, 7);
+/// });
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub struct SendError<M>(pub M);
+
+impl<M> fmt::Debug for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SendError(..)")
+    }
+}
+impl<M> fmt::Display for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("sending to a process that has exited")
+    }
+}
+impl<M> std::error::Error for SendError<M> {}
+
+/// Why [`Pid::try_send`](crate::Pid::try_send) failed; the message is given back.
+#[derive(PartialEq, Eq, Clone, Copy)]
+#[non_exhaustive]
+pub enum TrySendError<M> {
+    /// The bounded mailbox is full.
+    Full(M),
+    /// The process has exited.
+    Closed(M),
+}
+
+impl<M> TrySendError<M> {
+    /// The message that was not sent.
+    pub fn into_inner(self) -> M {
+        match self {
+            TrySendError::Full(m) | TrySendError::Closed(m) => m,
+        }
+    }
+}
+impl<M> fmt::Debug for TrySendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("Full(..)"),
+            TrySendError::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+impl<M> fmt::Display for TrySendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("the mailbox is full"),
+            TrySendError::Closed(_) => f.write_str("sending to a process that has exited"),
+        }
+    }
+}
+impl<M> std::error::Error for TrySendError<M> {}
+impl<M> From<SendError<M>> for TrySendError<M> {
+    fn from(e: SendError<M>) -> Self {
+        TrySendError::Closed(e.0)
+    }
+}
+
+/// Why a [`call`](crate::Pid::call) did not return a reply.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum CallError {
+    /// No reply within the timeout. The request may still be handled.
+    Timeout,
+    /// The callee ended before replying (or was already gone:
+    /// [`ExitReason::NoProc`]).
+    Exited(ExitReason),
+    /// The callee dropped the [`Reply`](crate::Reply) handle without replying.
+    NoReply,
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Timeout => f.write_str("call timed out"),
+            CallError::Exited(r) => write!(f, "callee exited: {r}"),
+            CallError::NoReply => f.write_str("callee dropped the reply handle without replying"),
+        }
+    }
+}
+impl std::error::Error for CallError {}
+
+/// A future did not complete within its time limit (gevent's `Timeout`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Elapsed;
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline elapsed")
+    }
+}
+impl std::error::Error for Elapsed {}
+
+/// Why a name could not be registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// Another live process holds the name.
+    Taken(String),
+    /// The process to register has already exited.
+    NoProc,
+}
+
+impl fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegistryError::Taken(n) => write!(f, "the name {n:?} is already registered"),
+            RegistryError::NoProc => f.write_str("the process has already exited"),
+        }
+    }
+}
+impl std::error::Error for RegistryError {}
+
+/// A process (an actor, a supervisor or one of its children) failed to start.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Its initialisation failed or it exited before it was up, with this reason.
+    Failed(ExitReason),
+    /// A child with this id already exists under the supervisor.
+    DuplicateChild(String),
+    /// The supervisor it was handed to is not running.
+    NoSupervisor,
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Failed(r) => write!(f, "failed to start: {r}"),
+            StartError::DuplicateChild(id) => write!(f, "a child named {id:?} already exists"),
+            StartError::NoSupervisor => f.write_str("the supervisor is not running"),
+        }
+    }
+}
+impl std::error::Error for StartError {}

@@ -1,0 +1,78 @@
+//! Erlang-style processes for Rust.
+//!
+//! A process is an `async` body with a typed mailbox. It receives messages
+//! in a loop (selectively if it likes, with timeouts), calls other processes
+//! and casts to them, links to and monitors them, traps exit signals, and
+//! runs under supervisors that restart it. Panics become exit reasons;
+//! nothing else goes down.
+//!
+//! The same code runs on tokio (for services) and on a
+//! [`deterministic`] runtime (for testing protocols: seeded interleavings,
+//! virtual time, a trace that replays bit for bit).
+//!
+//! # Examples
+//!
+//! The seed document's gevent `Actor`: an inbox and a `receive` in a loop.
+//!
+//! ```
+//! use actor_core::{spawn, Ctx, Reply, Runtime};
+//! use std::time::Duration;
+//!
+//! enum Msg {
+//!     Add(u64),
+//!     Total(Reply<u64>),
+//! }
+//!
+//! Runtime::tokio().block_on(async {
+//!     let counter = spawn(|mut ctx: Ctx<Msg>| async move {
+//!         let mut total = 0;
+//!         loop {
+//!             match ctx.recv().await {
+//!                 Msg::Add(n) => total += n,
+//!                 Msg::Total(reply) => { let _ = reply.send(total); }
+//!             }
+//!         }
+//!     });
+//!     for n in 1..=10 {
+//!         counter.send(Msg::Add(n)).await.unwrap();
+//!     }
+//!     let total = counter.call(Msg::Total, Duration::from_secs(1)).await.unwrap();
+//!     assert_eq!(total, 55);
+//! });
+//! ```
+#![forbid(unsafe_code)]
+
+mod actor;
+mod call;
+mod error;
+mod mailbox;
+mod pid;
+mod process;
+mod registry;
+mod runtime;
+mod signal;
+mod supervisor;
+pub mod sync;
+pub mod testing;
+mod timer;
+
+pub use actor::{Actor, ActorCtx, start};
+pub use call::Reply;
+pub use error::{CallError, Elapsed, RegistryError, SendError, StartError, TrySendError};
+pub use pid::{AnyPid, NodeId, Pid, ProcessId};
+pub use process::{Ctx, IntoExitReason, Spawn, current, spawn};
+pub use registry::{register, unregister, whereis, whereis_any};
+pub use runtime::{Runtime, deterministic};
+pub use signal::{Down, Exit, ExitReason, MonitorRef};
+pub use supervisor::{ChildSpec, Restart, Shutdown, Strategy, Supervisor, SupervisorMsg};
+pub use timer::{
+    Sleep, Timeout, Timer, now, send_after, send_interval, sleep, sleep_until, timeout, yield_now,
+};
+
+/// The names most programs need: `use actor_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        Actor, ActorCtx, AnyPid, CallError, ChildSpec, Ctx, Down, Exit, ExitReason, Pid, Reply,
+        Restart, Runtime, Shutdown, Strategy, Supervisor, send_after, sleep, spawn, timeout,
+    };
+}

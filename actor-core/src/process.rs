@@ -1,0 +1,754 @@
+//! Processes: spawning, the context a body receives, links, monitors, exit
+//! signals and what happens when a process ends.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Poll, Waker};
+
+use futures::FutureExt;
+
+use crate::pid::{AnyPid, NodeId, Pid, ProcessId};
+use crate::runtime;
+use crate::signal::{Down, Exit, ExitReason, MonitorRef};
+
+thread_local! {
+    static CURRENT: Cell<Option<ProcessId>> = const { Cell::new(None) };
+    /// Set while a process's state and mailbox are being dropped: the exit
+    /// reason that pending calls in them fail with.
+    static DYING: std::cell::RefCell<Option<ExitReason>> = const { std::cell::RefCell::new(None) };
+}
+
+fn set_dying(reason: Option<ExitReason>) {
+    DYING.with(|d| *d.borrow_mut() = reason);
+}
+
+/// The exit reason of the process whose state is being dropped on this
+/// thread, if any.
+pub(crate) fn dying() -> Option<ExitReason> {
+    DYING.with(|d| d.borrow().clone())
+}
+
+/// The process whose body is running on this thread right now, if any.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::{spawn, Ctx, Runtime};
+///
+/// Runtime::tokio_current_thread().block_on(async {
+///     assert_eq!(actor_core::current(), None);
+///     let pid = spawn(|ctx: Ctx<()>| async move {
+///         assert_eq!(actor_core::current(), Some(ctx.id()));
+///     });
+///     assert!(pid.wait().await.is_normal());
+/// });
+/// ```
+pub fn current() -> Option<ProcessId> {
+    CURRENT.with(|c| c.get())
+}
+
+/// What a process body may return: `()` (a normal exit), an
+/// [`ExitReason`], or a `Result` whose error becomes
+/// [`ExitReason::Error`].
+pub trait IntoExitReason {
+    /// The exit reason this value stands for.
+    fn into_exit_reason(self) -> ExitReason;
+}
+
+impl IntoExitReason for () {
+    fn into_exit_reason(self) -> ExitReason {
+        ExitReason::Normal
+    }
+}
+impl IntoExitReason for ExitReason {
+    fn into_exit_reason(self) -> ExitReason {
+        self
+    }
+}
+impl<T: IntoExitReason, E: std::error::Error + Send + Sync + 'static> IntoExitReason
+    for Result<T, E>
+{
+    fn into_exit_reason(self) -> ExitReason {
+        match self {
+            Ok(t) => t.into_exit_reason(),
+            Err(e) => ExitReason::error(e),
+        }
+    }
+}
+
+/// The shared half of a process: its mailbox and its relations. Everything
+/// sits behind one lock so that a process costs one allocation.
+pub(crate) struct Inner<M> {
+    pub(crate) id: ProcessId,
+    /// `usize::MAX` for an unbounded mailbox.
+    pub(crate) capacity: usize,
+    /// An exit is pending (kill, or an untrapped exit signal): checked on
+    /// every poll of the body.
+    pub(crate) exiting: AtomicBool,
+    pub(crate) state: Mutex<State<M>>,
+}
+
+pub(crate) struct State<M> {
+    pub(crate) queue: VecDeque<M>,
+    /// Bounded mailboxes only: messages the receiver moved to its own
+    /// buffer (selective receive leftovers), which still take room.
+    pub(crate) held: usize,
+    pub(crate) waker: Option<Waker>,
+    /// The receiver is parked waiting for a message.
+    pub(crate) waiting: bool,
+    pub(crate) alive: bool,
+    /// While alive: a pending exit. Once dead: the final reason.
+    pub(crate) exit: Option<ExitReason>,
+    /// Relations, allocated on first use.
+    pub(crate) ext: Option<Box<Ext<M>>>,
+}
+
+pub(crate) struct Ext<M> {
+    pub(crate) links: Vec<Arc<dyn Core>>,
+    pub(crate) watchers: Vec<(MonitorRef, Arc<dyn Watcher>)>,
+    pub(crate) send_waiters: VecDeque<Waker>,
+    pub(crate) trap: Option<fn(Exit) -> M>,
+    pub(crate) down: Option<fn(Down) -> M>,
+    pub(crate) names: Vec<Arc<str>>,
+}
+
+impl<M> Default for Ext<M> {
+    fn default() -> Self {
+        Ext {
+            links: Vec::new(),
+            watchers: Vec::new(),
+            send_waiters: VecDeque::new(),
+            trap: None,
+            down: None,
+            names: Vec::new(),
+        }
+    }
+}
+
+impl<M> State<M> {
+    pub(crate) fn ext(&mut self) -> &mut Ext<M> {
+        self.ext.get_or_insert_with(Default::default)
+    }
+
+    fn wake_receiver(&mut self) {
+        if self.waiting {
+            self.waiting = false;
+            if let Some(w) = &self.waker {
+                w.wake_by_ref();
+            }
+        }
+    }
+
+    /// Marks a pending exit and wakes the task wherever it is parked.
+    fn set_exit(&mut self, reason: ExitReason, exiting: &AtomicBool) {
+        if self.exit.is_none() || matches!(reason, ExitReason::Killed) {
+            self.exit = Some(reason);
+        }
+        exiting.store(true, Ordering::Release);
+        if let Some(w) = &self.waker {
+            w.wake_by_ref();
+        }
+    }
+}
+
+/// Someone to tell when a process ends: a monitoring process, a pending
+/// call, a `wait`.
+pub(crate) trait Watcher: Send + Sync {
+    fn down(&self, down: Down);
+}
+
+/// The type-erased face of a process, for links, monitors, supervisors and
+/// the registry.
+pub(crate) trait Core: Send + Sync + 'static {
+    fn id(&self) -> ProcessId;
+    fn is_alive(&self) -> bool;
+    fn final_reason(&self) -> Option<ExitReason>;
+    /// An exit signal from `from`; `linked` when it travels along a link.
+    fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool);
+    /// The untrappable kill.
+    fn kill(&self);
+    /// Adds `other` to this process's links; `Err` with the final reason if
+    /// this process has already ended.
+    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ExitReason>;
+    fn remove_link(&self, other: ProcessId);
+    /// Adds a watcher; `Err` if this process has already ended.
+    fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ExitReason>;
+    fn remove_watcher(&self, mref: MonitorRef);
+    /// Records a registered name so that it is freed on exit; `false` if dead.
+    fn add_name(&self, name: Arc<str>) -> bool;
+    fn remove_name(&self, name: &str);
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+impl<M: Send + 'static> Inner<M> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<M>> {
+        // A panic never happens while the lock is held (user code never
+        // runs under it), so poisoning cannot leave the state half-written.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn push_signal_msg(&self, st: &mut State<M>, m: M) {
+        st.queue.push_back(m);
+        st.wake_receiver();
+    }
+}
+
+impl<M: Send + 'static> Watcher for Inner<M> {
+    fn down(&self, down: Down) {
+        let mut st = self.lock();
+        if !st.alive {
+            return;
+        }
+        if let Some(conv) = st.ext.as_ref().and_then(|e| e.down) {
+            runtime::trace_deliver(down.id, self.id);
+            self.push_signal_msg(&mut st, conv(down));
+        }
+    }
+}
+
+impl<M: Send + 'static> Core for Inner<M> {
+    fn id(&self) -> ProcessId {
+        self.id
+    }
+
+    fn is_alive(&self) -> bool {
+        self.lock().alive
+    }
+
+    fn final_reason(&self) -> Option<ExitReason> {
+        let st = self.lock();
+        if st.alive { None } else { st.exit.clone() }
+    }
+
+    fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool) {
+        let mut st = self.lock();
+        if !st.alive {
+            return;
+        }
+        if linked {
+            if let Some(ext) = st.ext.as_mut() {
+                ext.links.retain(|l| l.id() != from);
+            }
+        }
+        if let Some(trap) = st.ext.as_ref().and_then(|e| e.trap) {
+            let msg = trap(Exit {
+                from,
+                reason: reason.clone(),
+            });
+            self.push_signal_msg(&mut st, msg);
+        } else if !reason.is_normal() || from == self.id {
+            st.set_exit(reason.clone(), &self.exiting);
+        }
+    }
+
+    fn kill(&self) {
+        let mut st = self.lock();
+        if st.alive {
+            st.set_exit(ExitReason::Killed, &self.exiting);
+        }
+    }
+
+    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ExitReason> {
+        let mut st = self.lock();
+        if !st.alive {
+            return Err(st.exit.clone().unwrap_or(ExitReason::NoProc));
+        }
+        let id = other.id();
+        let links = &mut st.ext().links;
+        if !links.iter().any(|l| l.id() == id) {
+            links.push(other);
+        }
+        Ok(())
+    }
+
+    fn remove_link(&self, other: ProcessId) {
+        if let Some(ext) = self.lock().ext.as_mut() {
+            ext.links.retain(|l| l.id() != other);
+        }
+    }
+
+    fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ExitReason> {
+        let mut st = self.lock();
+        if !st.alive {
+            return Err(st.exit.clone().unwrap_or(ExitReason::NoProc));
+        }
+        st.ext().watchers.push((mref, w));
+        Ok(())
+    }
+
+    fn remove_watcher(&self, mref: MonitorRef) {
+        if let Some(ext) = self.lock().ext.as_mut() {
+            if let Some(i) = ext.watchers.iter().position(|(r, _)| *r == mref) {
+                ext.watchers.swap_remove(i);
+            }
+        }
+    }
+
+    fn add_name(&self, name: Arc<str>) -> bool {
+        let mut st = self.lock();
+        if st.alive {
+            st.ext().names.push(name);
+        }
+        st.alive
+    }
+
+    fn remove_name(&self, name: &str) {
+        if let Some(ext) = self.lock().ext.as_mut() {
+            ext.names.retain(|n| &**n != name);
+        }
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
+
+/// Options for a new process: its mailbox, a link to the spawner.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::{Ctx, Runtime, Spawn, TrySendError};
+///
+/// Runtime::tokio_current_thread().block_on(async {
+///     let pid = Spawn::new().bounded(1).spawn(|mut ctx: Ctx<u8>| async move {
+///         ctx.recv().await;
+///     });
+///     pid.try_send(1).unwrap();
+///     assert!(matches!(pid.try_send(2), Err(TrySendError::Full(2))));
+/// });
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Spawn {
+    capacity: Option<usize>,
+    system: bool,
+}
+
+impl Spawn {
+    /// Default options: an unbounded mailbox.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A mailbox that holds at most `capacity` messages (at least 1):
+    /// [`Pid::send`] waits for room and [`Pid::try_send`] fails with
+    /// [`Full`](crate::TrySendError::Full).
+    pub fn bounded(mut self, capacity: usize) -> Self {
+        self.capacity = Some(capacity.max(1));
+        self
+    }
+
+    /// Marks the process as part of the system (supervisors): the
+    /// deterministic runtime's kill injection leaves it alone.
+    pub fn system(mut self) -> Self {
+        self.system = true;
+        self
+    }
+
+    /// Spawns `body` as a new process and returns its pid.
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime (neither inside a tokio runtime nor inside
+    /// [`Runtime::block_on`](crate::Runtime::block_on)).
+    pub fn spawn<M, F, Fut>(self, body: F) -> Pid<M>
+    where
+        M: Send + 'static,
+        F: FnOnce(Ctx<M>) -> Fut + Send + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoExitReason,
+    {
+        spawn_with(self, None, body)
+    }
+}
+
+/// Spawns `body` as a new process with an unbounded mailbox.
+///
+/// The body receives the process's [`Ctx`] and may return `()`, an
+/// [`ExitReason`] or a `Result`. A panic in the body becomes the exit reason
+/// [`ExitReason::Panicked`]; nothing else is affected.
+///
+/// # Panics
+///
+/// Outside a runtime (neither inside a tokio runtime nor inside
+/// [`Runtime::block_on`](crate::Runtime::block_on)).
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::{spawn, Ctx, ExitReason, Runtime};
+///
+/// Runtime::tokio_current_thread().block_on(async {
+///     let pid = spawn(|mut ctx: Ctx<u32>| async move {
+///         let n = ctx.recv().await;
+///         if n > 10 { panic!("too big: {n}") }
+///     });
+///     pid.send(11).await.unwrap();
+///     assert_eq!(pid.wait().await, ExitReason::Panicked("too big: 11".into()));
+/// });
+/// ```
+pub fn spawn<M, F, Fut>(body: F) -> Pid<M>
+where
+    M: Send + 'static,
+    F: FnOnce(Ctx<M>) -> Fut + Send + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoExitReason,
+{
+    spawn_with(Spawn::new(), None, body)
+}
+
+pub(crate) fn spawn_with<M, F, Fut>(opts: Spawn, link: Option<Arc<dyn Core>>, body: F) -> Pid<M>
+where
+    M: Send + 'static,
+    F: FnOnce(Ctx<M>) -> Fut + Send + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoExitReason,
+{
+    let id = ProcessId {
+        node: NodeId::LOCAL,
+        serial: runtime::next_serial(),
+    };
+    let mut state = State {
+        queue: VecDeque::new(),
+        held: 0,
+        waker: None,
+        waiting: false,
+        alive: true,
+        exit: None,
+        ext: None,
+    };
+    if let Some(parent) = &link {
+        state.ext().links.push(parent.clone());
+    }
+    let inner = Arc::new(Inner {
+        id,
+        capacity: opts.capacity.unwrap_or(usize::MAX),
+        exiting: AtomicBool::new(false),
+        state: Mutex::new(state),
+    });
+    if let Some(parent) = link {
+        let me: Arc<dyn Core> = inner.clone();
+        if let Err(reason) = parent.add_link(me) {
+            // The parent is gone already: its exit signal arrives at once.
+            inner.exit_signal(parent.id(), &reason, true);
+        }
+    }
+    let pid = Pid {
+        inner: inner.clone(),
+    };
+    let ctx = Ctx {
+        inner: inner.clone(),
+        local: VecDeque::new(),
+        locals: Vec::new(),
+    };
+    runtime::trace_spawn(id, current());
+    tracing::trace!(pid = %id, "spawn");
+    let core: Arc<dyn Core> = inner.clone();
+    runtime::spawn_process(id, core, opts.system, run(inner, body(ctx)));
+    pid
+}
+
+async fn run<M: Send + 'static, Fut>(inner: Arc<Inner<M>>, body: Fut)
+where
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoExitReason,
+{
+    let reason = {
+        let body = AssertUnwindSafe(body).catch_unwind();
+        futures::pin_mut!(body);
+        let mut first = true;
+        let outcome = poll_fn(|cx| {
+            if first {
+                first = false;
+                inner.lock().waker = Some(cx.waker().clone());
+            }
+            if inner.exiting.load(Ordering::Acquire) {
+                return Poll::Ready(None);
+            }
+            let prev = CURRENT.with(|c| c.replace(Some(inner.id)));
+            let r = body.as_mut().poll(cx);
+            CURRENT.with(|c| c.set(prev));
+            r.map(Some)
+        })
+        .await;
+        let reason = match outcome {
+            Some(Ok(out)) => out.into_exit_reason(),
+            Some(Err(panic)) => {
+                ExitReason::Panicked(runtime::panic_message(panic.as_ref()).into())
+            }
+            None => inner.lock().exit.clone().unwrap_or(ExitReason::Killed),
+        };
+        set_dying(Some(reason.clone()));
+        reason
+        // The body, and with it the process's state, is dropped here,
+        // before anyone hears of the exit; pending calls in it fail with
+        // the exit reason.
+    };
+    finish(&inner, reason);
+}
+
+/// Marks the process dead and tells everyone who asked to know.
+fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
+    let (ext, queue) = {
+        let mut st = inner.lock();
+        st.alive = false;
+        st.exit = Some(reason.clone());
+        st.waker = None;
+        (st.ext.take(), std::mem::take(&mut st.queue))
+    };
+    drop(queue);
+    set_dying(None);
+    let id = inner.id;
+    runtime::trace_exit(id, &reason);
+    if reason.is_normal() {
+        tracing::trace!(pid = %id, "exit normal");
+    } else {
+        tracing::debug!(pid = %id, %reason, "exit");
+    }
+    if let Some(ext) = ext {
+        let ext = *ext;
+        for name in &ext.names {
+            runtime::registry().remove_if(name, id);
+        }
+        for link in ext.links {
+            link.exit_signal(id, &reason, true);
+        }
+        for (mref, w) in ext.watchers {
+            w.down(Down {
+                monitor: mref,
+                id,
+                reason: reason.clone(),
+            });
+        }
+        for w in ext.send_waiters {
+            w.wake();
+        }
+    }
+}
+
+/// The context of a running process: its mailbox and its relations to
+/// other processes. Only the process's own body holds it.
+///
+/// Receiving is in [`recv`](Ctx::recv) and the selective forms beside it;
+/// links, monitors and trapping exits are here too.
+pub struct Ctx<M> {
+    pub(crate) inner: Arc<Inner<M>>,
+    /// Messages taken from the shared queue but not yet received
+    /// (selective receive leaves non-matching ones here, in order).
+    pub(crate) local: VecDeque<M>,
+    /// Process-local storage, dropped with the context.
+    locals: Vec<Box<dyn Any + Send>>,
+}
+
+impl<M: Send + 'static> Ctx<M> {
+    /// This process's pid.
+    pub fn pid(&self) -> Pid<M> {
+        Pid {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// This process's id.
+    pub fn id(&self) -> ProcessId {
+        self.inner.id
+    }
+
+    /// Spawns a process linked to this one, atomically: the link exists
+    /// before the child runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, ExitReason, Runtime};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let parent = spawn(|mut ctx: Ctx<()>| async move {
+    ///         ctx.spawn_link(|_c: Ctx<()>| async { ExitReason::other("boom") });
+    ///         ctx.recv().await; // killed by the link before a message comes
+    ///     });
+    ///     assert_eq!(parent.wait().await, ExitReason::other("boom"));
+    /// });
+    /// ```
+    pub fn spawn_link<N, F, Fut>(&self, body: F) -> Pid<N>
+    where
+        N: Send + 'static,
+        F: FnOnce(Ctx<N>) -> Fut + Send + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoExitReason,
+    {
+        spawn_with(Spawn::new(), Some(self.inner.clone()), body)
+    }
+
+    /// Links this process with `other`: when either ends abnormally the
+    /// other gets an exit signal. Linking to a process that has already
+    /// ended delivers its exit signal at once (with its reason, or
+    /// [`ExitReason::NoProc`] if unknown). Linking twice is one link.
+    pub fn link(&self, other: impl Into<AnyPid>) {
+        let other = other.into().core;
+        if other.id() == self.inner.id {
+            return;
+        }
+        let me: Arc<dyn Core> = self.inner.clone();
+        let _ = self.inner.add_link(other.clone());
+        if let Err(reason) = other.add_link(me) {
+            self.inner.exit_signal(other.id(), &reason, true);
+        }
+    }
+
+    /// Removes the link with `other`, both ways.
+    pub fn unlink(&self, other: impl Into<AnyPid>) {
+        let other = other.into().core;
+        self.inner.remove_link(other.id());
+        other.remove_link(self.inner.id);
+    }
+
+    /// Traps exit signals: from now on they arrive as [`Exit`] messages
+    /// (converted into `M`) instead of ending this process. The untrappable
+    /// [`Pid::kill`] still ends it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Exit, ExitReason, Runtime};
+    ///
+    /// enum Msg { Exit(Exit) }
+    /// impl From<Exit> for Msg { fn from(e: Exit) -> Self { Msg::Exit(e) } }
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let pid = spawn(|mut ctx: Ctx<Msg>| async move {
+    ///         ctx.trap_exit();
+    ///         let child = ctx.spawn_link(|_c: Ctx<()>| async { ExitReason::other("crash") });
+    ///         let Msg::Exit(exit) = ctx.recv().await;
+    ///         assert_eq!(exit.from, child.id());
+    ///         assert_eq!(exit.reason, ExitReason::other("crash"));
+    ///     });
+    ///     assert!(pid.wait().await.is_normal());
+    /// });
+    /// ```
+    pub fn trap_exit(&self)
+    where
+        M: From<Exit>,
+    {
+        self.inner.lock().ext().trap = Some(M::from);
+    }
+
+    /// Stops trapping exits: exit signals end this process again.
+    pub fn untrap_exit(&self) {
+        if let Some(ext) = self.inner.lock().ext.as_mut() {
+            ext.trap = None;
+        }
+    }
+
+    /// Monitors `other`: exactly one [`Down`] message (converted into `M`)
+    /// arrives when it ends, or at once with [`ExitReason::NoProc`] if it
+    /// has already ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Down, ExitReason, Runtime};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let watcher = spawn(|mut ctx: Ctx<Down>| async move {
+    ///         let worker = spawn(|_c: Ctx<()>| async { ExitReason::Shutdown });
+    ///         let mref = ctx.monitor(&worker);
+    ///         let down = ctx.recv().await;
+    ///         assert_eq!(down.monitor, mref);
+    ///         assert_eq!(down.reason, ExitReason::Shutdown);
+    ///     });
+    ///     assert!(watcher.wait().await.is_normal());
+    /// });
+    /// ```
+    pub fn monitor(&self, other: impl Into<AnyPid>) -> MonitorRef
+    where
+        M: From<Down>,
+    {
+        let other = other.into().core;
+        self.inner.lock().ext().down = Some(M::from);
+        let mref = runtime::next_ref();
+        let me: Arc<dyn Watcher> = self.inner.clone();
+        if other.add_watcher(mref, me).is_err() {
+            self.inner.down(Down {
+                monitor: mref,
+                id: other.id(),
+                reason: ExitReason::NoProc,
+            });
+        }
+        mref
+    }
+
+    /// Removes a monitor of `other`. A `Down` that has already arrived
+    /// stays in the mailbox.
+    pub fn demonitor(&self, other: impl Into<AnyPid>, mref: MonitorRef) {
+        other.into().core.remove_watcher(mref);
+    }
+
+    /// Returns the process-local value of type `T`, creating it with `init`
+    /// on first use (gevent's `local`). It is dropped when the process ends.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Runtime};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let pid = spawn(|mut ctx: Ctx<()>| async move {
+    ///         *ctx.local(|| 0u32) += 1;
+    ///         assert_eq!(*ctx.local(|| 0u32), 1);
+    ///     });
+    ///     assert!(pid.wait().await.is_normal());
+    /// });
+    /// ```
+    pub fn local<T: Send + 'static>(&mut self, init: impl FnOnce() -> T) -> &mut T {
+        let i = match self.locals.iter().position(|b| b.is::<T>()) {
+            Some(i) => i,
+            None => {
+                self.locals.push(Box::new(init()));
+                self.locals.len() - 1
+            }
+        };
+        self.locals[i]
+            .downcast_mut::<T>()
+            .expect("the slot was chosen by its type")
+    }
+}
+
+impl<M> Drop for Ctx<M> {
+    fn drop(&mut self) {
+        // Messages taken but not received go back to the mailbox, in order,
+        // to die with the process when it ends (so that pending calls among
+        // them fail with its exit reason).
+        if !self.local.is_empty() {
+            let mut st = self.inner.state.lock().unwrap_or_else(|p| p.into_inner());
+            if self.inner.capacity != usize::MAX {
+                st.held = st.held.saturating_sub(self.local.len());
+            }
+            while let Some(m) = self.local.pop_back() {
+                st.queue.push_front(m);
+            }
+        }
+    }
+}
+
+
+/// Names the never type (`!`) on stable Rust, so that a body that loops
+/// forever (its output type is `!`) is a valid process body.
+trait HasOutput {
+    type Output;
+}
+impl<T> HasOutput for fn() -> T {
+    type Output = T;
+}
+type Never = <fn() -> ! as HasOutput>::Output;
+
+#[allow(private_interfaces)]
+impl IntoExitReason for Never {
+    fn into_exit_reason(self) -> ExitReason {
+        self
+    }
+}

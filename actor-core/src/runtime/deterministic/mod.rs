@@ -1,0 +1,713 @@
+//! The deterministic runtime: one thread, virtual time, and a seeded choice
+//! of which ready process runs next and how long each message stays in
+//! flight. The same seed and the same code give the same run, event for
+//! event; [`Trace::hash`] tells.
+//!
+//! Time is virtual: when nothing can run, the clock jumps to the next timer,
+//! so an hour of timeouts takes microseconds. Messages from one sender to
+//! one receiver are never reordered, and never dropped while the receiver
+//! lives. In [`Config::fifo`] mode there is no randomness at all and tasks
+//! run in Stackless's run-queue order.
+//!
+//! tokio's own timers and sockets do not work in here (there is no tokio
+//! reactor); use [`sleep`](crate::sleep), [`timeout`](crate::timeout) and
+//! [`send_after`](crate::send_after), which follow virtual time.
+//!
+//! # Examples
+//!
+//! ```
+//! use actor_core::deterministic::{self, Config};
+//! use actor_core::{spawn, Ctx};
+//! use std::time::Duration;
+//!
+//! let run = |seed| deterministic::run(Config::seeded(seed), async {
+//!     let pid = spawn(|mut ctx: Ctx<u32>| async move {
+//!         // An hour of virtual time passes in no time at all.
+//!         assert_eq!(ctx.recv_timeout(Duration::from_secs(3600)).await, None);
+//!     });
+//!     pid.wait().await
+//! });
+//! let (a, b) = (run(7), run(7));
+//! assert!(a.result.unwrap().is_normal());
+//! assert_eq!(a.trace.hash(), b.trace.hash());
+//! assert!(a.elapsed >= Duration::from_secs(3600));
+//! ```
+
+mod trace;
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+pub use trace::{Entry, Event, Trace};
+
+use crate::pid::ProcessId;
+use crate::process::{Core, Inner};
+use crate::registry::Registry;
+
+pub(crate) const TOKIO_HINT: &str = "this is the deterministic runtime, which has no tokio \
+    reactor or timer: use actor_core::sleep, timeout, send_after and send_interval instead of \
+    tokio::time, and run socket and pipe IO on the tokio runtime";
+
+/// How a deterministic run chooses and what it records.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::deterministic::Config;
+/// use std::time::Duration;
+///
+/// let config = Config::seeded(42)
+///     .max_delay(Duration::from_millis(5))
+///     .timer_jitter(Duration::from_millis(1))
+///     .kills(2, Duration::from_secs(1))
+///     .deadline(Duration::from_secs(60));
+/// assert_eq!(config.seed(), Some(42));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Config {
+    seed: Option<u64>,
+    max_delay: Duration,
+    timer_jitter: Duration,
+    kills: u32,
+    kill_window: Duration,
+    deadline: Option<Duration>,
+    trace_tail: usize,
+    quiescent: bool,
+}
+
+impl Config {
+    /// No randomness: ready tasks run first-in first-out (Stackless's run
+    /// queue), messages are delivered at once.
+    pub fn fifo() -> Self {
+        Config {
+            seed: None,
+            max_delay: Duration::ZERO,
+            timer_jitter: Duration::ZERO,
+            kills: 0,
+            kill_window: Duration::ZERO,
+            deadline: None,
+            trace_tail: 64,
+            quiescent: false,
+        }
+    }
+
+    /// The seed chooses which ready task runs next (and, with
+    /// [`max_delay`](Config::max_delay), how long messages stay in flight).
+    pub fn seeded(seed: u64) -> Self {
+        Config {
+            seed: Some(seed),
+            ..Config::fifo()
+        }
+    }
+
+    /// The seed, if any.
+    pub fn seed(&self) -> Option<u64> {
+        self.seed
+    }
+
+    /// Holds each message in flight for a seeded delay in `0..=max` of
+    /// virtual time (seeded mode only). One sender's messages to one
+    /// receiver keep their order.
+    pub fn max_delay(mut self, max: Duration) -> Self {
+        self.max_delay = max;
+        self
+    }
+
+    /// Adds a seeded delay in `0..=max` to every timer (seeded mode only).
+    pub fn timer_jitter(mut self, max: Duration) -> Self {
+        self.timer_jitter = max;
+        self
+    }
+
+    /// Kills `count` random processes at random virtual times within
+    /// `window` (seeded mode only). Supervisors and other processes spawned
+    /// with [`Spawn::system`](crate::Spawn::system) are spared.
+    pub fn kills(mut self, count: u32, window: Duration) -> Self {
+        self.kills = count;
+        self.kill_window = window;
+        self
+    }
+
+    /// Stops the run with [`RunError::DeadlineReached`] once virtual time
+    /// passes `at`.
+    pub fn deadline(mut self, at: Duration) -> Self {
+        self.deadline = Some(at);
+        self
+    }
+
+    /// How many of the last events the [`Trace`] keeps (all are hashed).
+    pub fn trace_tail(mut self, events: usize) -> Self {
+        self.trace_tail = events;
+        self
+    }
+
+    /// After the main future completes, keeps running until nothing is
+    /// runnable and no timer is pending (or the deadline).
+    pub fn until_quiescent(mut self) -> Self {
+        self.quiescent = true;
+        self
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        format!(
+            "seed={} max_delay={:?} timer_jitter={:?} kills={} within {:?}",
+            self.seed.map_or("fifo".to_string(), |s| s.to_string()),
+            self.max_delay,
+            self.timer_jitter,
+            self.kills,
+            self.kill_window
+        )
+    }
+}
+
+/// What a deterministic run produced.
+#[derive(Debug)]
+pub struct Outcome<T> {
+    /// The main future's output, or why the run stopped without it.
+    pub result: Result<T, RunError>,
+    /// The events of the run.
+    pub trace: Trace,
+    /// Virtual time at the end of the run.
+    pub elapsed: Duration,
+}
+
+/// Why a deterministic run stopped before its main future completed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Nothing could run, no timer was pending, and the main future was not
+    /// done.
+    Deadlock(Deadlock),
+    /// Virtual time passed the configured deadline.
+    DeadlineReached(Duration),
+    /// The main future panicked, with this message.
+    Panicked(String),
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Deadlock(d) => d.fmt(f),
+            RunError::DeadlineReached(t) => write!(f, "virtual deadline of {t:?} reached"),
+            RunError::Panicked(m) => write!(f, "panicked: {m}"),
+        }
+    }
+}
+impl std::error::Error for RunError {}
+
+/// The deadlock report: who was still waiting, and on what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadlock {
+    /// Virtual time of the deadlock.
+    pub at: Duration,
+    /// Every task still alive: its process (if it is one) and what it
+    /// waits on.
+    pub waiting: Vec<(Option<ProcessId>, &'static str)>,
+}
+
+impl fmt::Display for Deadlock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "deadlock at {:?}: nothing can run, no timer is pending, and the main future is not done; still waiting:",
+            self.at
+        )?;
+        for (pid, on) in &self.waiting {
+            match pid {
+                Some(p) => writeln!(f, "  process {p}: {on}")?,
+                None => writeln!(f, "  main task: {on}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+const MAIN: usize = usize::MAX;
+
+struct TaskWaker {
+    id: usize,
+    ready: Arc<Mutex<VecDeque<usize>>>,
+    scheduled: AtomicBool,
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref()
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.scheduled.swap(true, Ordering::AcqRel) {
+            self.ready
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push_back(self.id);
+        }
+    }
+}
+
+struct Task {
+    fut: Option<Pin<Box<dyn Future<Output = ()>>>>,
+    waker: Arc<TaskWaker>,
+    pid: Option<ProcessId>,
+    waiting: &'static str,
+}
+
+enum TimerAction {
+    Wake(Waker),
+    Deliver(Box<dyn FnOnce()>),
+    Kill,
+}
+
+struct ProcEntry {
+    core: Weak<dyn Core>,
+    system: bool,
+}
+
+/// The executor of one deterministic run.
+pub(crate) struct Executor {
+    config: Config,
+    tasks: RefCell<Vec<Option<Task>>>,
+    ready: Arc<Mutex<VecDeque<usize>>>,
+    now: Cell<Duration>,
+    timers: RefCell<BTreeMap<(Duration, u64), TimerAction>>,
+    seq: Cell<u64>,
+    rng: Cell<u64>,
+    serial: Cell<u64>,
+    current: Cell<Option<usize>>,
+    main_waiting: Cell<&'static str>,
+    pair_last: RefCell<HashMap<(Option<ProcessId>, ProcessId), Duration>>,
+    processes: RefCell<BTreeMap<ProcessId, ProcEntry>>,
+    trace: RefCell<Trace>,
+    pub(crate) registry: Arc<Registry>,
+}
+
+impl Executor {
+    fn new(config: Config) -> Self {
+        let seed = config.seed.unwrap_or(0);
+        Executor {
+            tasks: RefCell::new(Vec::new()),
+            ready: Arc::new(Mutex::new(VecDeque::new())),
+            now: Cell::new(Duration::ZERO),
+            timers: RefCell::new(BTreeMap::new()),
+            seq: Cell::new(0),
+            rng: Cell::new(seed ^ 0x9e37_79b9_7f4a_7c15),
+            serial: Cell::new(0),
+            current: Cell::new(None),
+            main_waiting: Cell::new("its own future"),
+            pair_last: RefCell::new(HashMap::new()),
+            processes: RefCell::new(BTreeMap::new()),
+            trace: RefCell::new(Trace::new(config.trace_tail)),
+            registry: Arc::new(Registry::default()),
+            config,
+        }
+    }
+
+    /// splitmix64: small, fast, and the same on every platform.
+    fn random(&self) -> u64 {
+        let mut z = self.rng.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+        self.rng.set(z);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn random_duration(&self, max: Duration) -> Duration {
+        if self.config.seed.is_none() || max.is_zero() {
+            return Duration::ZERO;
+        }
+        let nanos = max.as_nanos().min(u128::from(u64::MAX)) as u64;
+        Duration::from_nanos(self.random() % (nanos + 1))
+    }
+
+    fn next_seq(&self) -> u64 {
+        let s = self.seq.get() + 1;
+        self.seq.set(s);
+        s
+    }
+
+    pub(crate) fn next_serial(&self) -> u64 {
+        let s = self.serial.get() + 1;
+        self.serial.set(s);
+        s
+    }
+
+    pub(crate) fn now(&self) -> Duration {
+        self.now.get()
+    }
+
+    pub(crate) fn record(&self, event: Event) {
+        let entry = Entry {
+            time_ns: self.now.get().as_nanos() as u64,
+            event,
+        };
+        self.trace.borrow_mut().push(entry);
+    }
+
+    pub(crate) fn current_task(&self) -> Option<usize> {
+        self.current.get().filter(|&t| t != MAIN)
+    }
+
+    pub(crate) fn waiting_on(&self, what: &'static str) {
+        match self.current.get() {
+            Some(MAIN) => self.main_waiting.set(what),
+            Some(t) => {
+                if let Some(Some(task)) = self.tasks.borrow_mut().get_mut(t) {
+                    task.waiting = what;
+                }
+            }
+            None => {}
+        }
+    }
+
+    pub(crate) fn spawn(
+        &self,
+        process: Option<(ProcessId, Weak<dyn Core>, bool)>,
+        fut: Pin<Box<dyn Future<Output = ()> + Send>>,
+    ) {
+        let mut tasks = self.tasks.borrow_mut();
+        let id = tasks.len();
+        let waker = Arc::new(TaskWaker {
+            id,
+            ready: self.ready.clone(),
+            scheduled: AtomicBool::new(false),
+        });
+        let pid = process.as_ref().map(|p| p.0);
+        if let Some((pid, core, system)) = process {
+            self.processes
+                .borrow_mut()
+                .insert(pid, ProcEntry { core, system });
+        }
+        tasks.push(Some(Task {
+            fut: Some(fut),
+            waker: waker.clone(),
+            pid,
+            waiting: "its first run",
+        }));
+        drop(tasks);
+        waker.wake_by_ref();
+    }
+
+    /// Moves task `t` to the front of the run queue.
+    pub(crate) fn wake_first(&self, t: usize) {
+        let waker = match self.tasks.borrow().get(t) {
+            Some(Some(task)) => task.waker.clone(),
+            _ => return,
+        };
+        let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+        if waker.scheduled.swap(true, Ordering::AcqRel) {
+            ready.retain(|&x| x != t);
+        }
+        ready.push_front(t);
+    }
+
+    fn pop_ready(&self) -> Option<usize> {
+        let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+        if ready.is_empty() {
+            return None;
+        }
+        if self.config.seed.is_none() || ready.len() == 1 {
+            ready.pop_front()
+        } else {
+            let i = (self.random() % ready.len() as u64) as usize;
+            ready.swap_remove_back(i)
+        }
+    }
+
+    fn poll_task(&self, id: usize) {
+        let (mut fut, waker, pid) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(Some(task)) = tasks.get_mut(id) else {
+                return;
+            };
+            let Some(fut) = task.fut.take() else { return };
+            (fut, task.waker.clone(), task.pid)
+        };
+        waker.scheduled.store(false, Ordering::Release);
+        if let Some(pid) = pid {
+            self.record(Event::Run { pid });
+        }
+        self.current.set(Some(id));
+        let w = Waker::from(waker);
+        let mut cx = Context::from_waker(&w);
+        let done = match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx))) {
+            Ok(Poll::Pending) => false,
+            Ok(Poll::Ready(())) | Err(_) => true,
+        };
+        self.current.set(None);
+        if done {
+            let task = self.tasks.borrow_mut()[id].take();
+            if let Some(pid) = pid {
+                self.processes.borrow_mut().remove(&pid);
+            }
+            drop(fut);
+            drop(task);
+        } else if let Some(Some(task)) = self.tasks.borrow_mut().get_mut(id) {
+            task.fut = Some(fut);
+        }
+    }
+
+    fn fire_next_timer(&self) -> bool {
+        let next = self.timers.borrow_mut().pop_first();
+        let Some(((at, _), action)) = next else {
+            return false;
+        };
+        if at > self.now.get() {
+            self.now.set(at);
+        }
+        match action {
+            TimerAction::Wake(w) => {
+                self.record(Event::Timer);
+                w.wake();
+            }
+            TimerAction::Deliver(f) => f(),
+            TimerAction::Kill => self.kill_random(),
+        }
+        true
+    }
+
+    fn next_timer_at(&self) -> Option<Duration> {
+        self.timers.borrow().first_key_value().map(|((at, _), _)| *at)
+    }
+
+    fn kill_random(&self) {
+        let victims: Vec<Arc<dyn Core>> = self
+            .processes
+            .borrow()
+            .values()
+            .filter(|p| !p.system)
+            .filter_map(|p| p.core.upgrade())
+            .filter(|c| c.is_alive())
+            .collect();
+        if victims.is_empty() {
+            return;
+        }
+        let victim = &victims[(self.random() % victims.len() as u64) as usize];
+        self.record(Event::Kill { pid: victim.id() });
+        victim.kill();
+    }
+
+    /// A sleep registered on this executor's timer wheel.
+    pub(crate) fn sleep_until(&self, deadline: Duration) -> DetSleep {
+        DetSleep {
+            deadline: deadline + self.random_duration(self.config.timer_jitter),
+            key: None,
+        }
+    }
+
+    pub(crate) fn deliver<M: Send + 'static>(to: &Arc<Inner<M>>, m: M) -> Result<(), M> {
+        let ex = super::with_det(|ex| ex.clone()).expect("called on the deterministic runtime");
+        if !to.is_alive() {
+            return Err(m);
+        }
+        let from = crate::process::current();
+        let now = ex.now.get();
+        if ex.config.seed.is_none() || ex.config.max_delay.is_zero() {
+            ex.record(Event::Send {
+                from,
+                to: to.id,
+                delay_ns: 0,
+            });
+            ex.record(Event::Deliver { from, to: to.id });
+            return crate::mailbox::push_unbounded(to, m);
+        }
+        let key = (from, to.id);
+        let last = ex.pair_last.borrow().get(&key).copied();
+        let at = (now + ex.random_duration(ex.config.max_delay)).max(last.unwrap_or(now));
+        ex.pair_last.borrow_mut().insert(key, at);
+        ex.record(Event::Send {
+            from,
+            to: to.id,
+            delay_ns: (at - now).as_nanos() as u64,
+        });
+        if at == now && last.is_none_or(|l| l < now) {
+            ex.record(Event::Deliver { from, to: to.id });
+            return crate::mailbox::push_unbounded(to, m);
+        }
+        let target = to.clone();
+        let action = TimerAction::Deliver(Box::new(move || {
+            super::with_det(|ex| ex.record(Event::Deliver { from, to: target.id }));
+            // A receiver that died in the meantime loses the message, as in Erlang.
+            let _ = crate::mailbox::push_unbounded(&target, m);
+        }));
+        let seq = ex.next_seq();
+        ex.timers.borrow_mut().insert((at, seq), action);
+        Ok(())
+    }
+
+    fn waiting_report(&self) -> Vec<(Option<ProcessId>, &'static str)> {
+        let mut waiting = vec![(None, self.main_waiting.get())];
+        waiting.extend(
+            self.tasks
+                .borrow()
+                .iter()
+                .flatten()
+                .map(|t| (t.pid, t.waiting)),
+        );
+        waiting
+    }
+}
+
+/// A sleep on the deterministic clock. Holds no reference to the executor
+/// (so that it is `Send`): it finds it through the thread.
+pub(crate) struct DetSleep {
+    deadline: Duration,
+    key: Option<(Duration, u64)>,
+}
+
+impl DetSleep {
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let deadline = self.deadline;
+        let key = &mut self.key;
+        super::with_det(|ex| {
+            if ex.now.get() >= deadline {
+                *key = None;
+                return Poll::Ready(());
+            }
+            let mut timers = ex.timers.borrow_mut();
+            match key.and_then(|k| timers.get_mut(&k)) {
+                Some(TimerAction::Wake(w)) => {
+                    if !w.will_wake(cx.waker()) {
+                        *w = cx.waker().clone();
+                    }
+                }
+                _ => {
+                    let k = (deadline, ex.next_seq());
+                    timers.insert(k, TimerAction::Wake(cx.waker().clone()));
+                    *key = Some(k);
+                }
+            }
+            drop(timers);
+            ex.waiting_on("sleep");
+            Poll::Pending
+        })
+        .unwrap_or_else(|| panic!("a deterministic-runtime timer was polled outside that runtime"))
+    }
+}
+
+impl Drop for DetSleep {
+    fn drop(&mut self) {
+        if let Some(k) = self.key.take() {
+            super::with_det(|ex| {
+                if let Ok(mut timers) = ex.timers.try_borrow_mut() {
+                    timers.remove(&k);
+                }
+            });
+        }
+    }
+}
+
+/// Restores the thread's previous runtime when a run ends, even by panic.
+struct Enter {
+    prev: Option<Rc<Executor>>,
+}
+
+impl Drop for Enter {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let ex = super::DET.with(|d| std::mem::replace(&mut *d.borrow_mut(), prev));
+        if let Some(ex) = ex {
+            // Drop the remaining tasks while the runtime is still reachable
+            // for their destructors, then the runtime itself.
+            super::DET.with(|d| {
+                let outer = std::mem::replace(&mut *d.borrow_mut(), Some(ex.clone()));
+                let tasks = std::mem::take(&mut *ex.tasks.borrow_mut());
+                drop(tasks);
+                let timers = std::mem::take(&mut *ex.timers.borrow_mut());
+                drop(timers);
+                *d.borrow_mut() = outer;
+            });
+        }
+    }
+}
+
+/// Runs `fut` on a fresh deterministic runtime and reports what happened.
+///
+/// The run ends when `fut` completes (or, with
+/// [`Config::until_quiescent`], when nothing is left to do), when it
+/// deadlocks, or at the deadline. Processes still alive at the end are
+/// dropped.
+pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
+    let ex = Rc::new(Executor::new(config));
+    let prev = super::DET.with(|d| d.borrow_mut().replace(ex.clone()));
+    let enter = Enter { prev };
+    for _ in 0..ex.config.kills {
+        if ex.config.seed.is_none() {
+            break;
+        }
+        let at = ex.random_duration(ex.config.kill_window);
+        let seq = ex.next_seq();
+        ex.timers.borrow_mut().insert((at, seq), TimerAction::Kill);
+    }
+    let main_waker = Arc::new(TaskWaker {
+        id: MAIN,
+        ready: ex.ready.clone(),
+        scheduled: AtomicBool::new(false),
+    });
+    main_waker.wake_by_ref();
+    let mut fut = std::pin::pin!(fut);
+    let mut output = None;
+    let result = loop {
+        if output.is_some() && !ex.config.quiescent {
+            break Ok(());
+        }
+        if let Some(d) = ex.config.deadline {
+            if ex.now.get() > d {
+                break Err(RunError::DeadlineReached(d));
+            }
+        }
+        if let Some(id) = ex.pop_ready() {
+            if id == MAIN {
+                if output.is_some() {
+                    continue;
+                }
+                main_waker.scheduled.store(false, Ordering::Release);
+                ex.current.set(Some(MAIN));
+                let w = Waker::from(main_waker.clone());
+                let mut cx = Context::from_waker(&w);
+                let polled =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
+                ex.current.set(None);
+                match polled {
+                    Ok(Poll::Ready(v)) => output = Some(v),
+                    Ok(Poll::Pending) => {}
+                    Err(p) => break Err(RunError::Panicked(super::panic_message(p.as_ref()))),
+                }
+            } else {
+                ex.poll_task(id);
+            }
+            continue;
+        }
+        if let (Some(at), Some(d)) = (ex.next_timer_at(), ex.config.deadline) {
+            if at > d {
+                ex.now.set(d);
+                break Err(RunError::DeadlineReached(d));
+            }
+        }
+        if ex.fire_next_timer() {
+            continue;
+        }
+        if output.is_some() {
+            break Ok(());
+        }
+        break Err(RunError::Deadlock(Deadlock {
+            at: ex.now.get(),
+            waiting: ex.waiting_report(),
+        }));
+    };
+    let elapsed = ex.now.get();
+    drop(enter);
+    let trace = ex.trace.replace(Trace::new(0));
+    Outcome {
+        result: result.map(|()| output.expect("the loop ends with output on success")),
+        trace,
+        elapsed,
+    }
+}

@@ -1,0 +1,281 @@
+//! The runtime seam: the one place that spawns tasks, reads the clock,
+//! sleeps and yields. Everything else in the crate goes through here, so a
+//! process runs unchanged on tokio or on the deterministic runtime.
+//!
+//! Which runtime is in use is decided per thread: inside
+//! [`Runtime::block_on`] of a deterministic runtime, the deterministic one;
+//! anywhere else, the current tokio runtime.
+
+pub mod deterministic;
+mod tokio_rt;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::pid::ProcessId;
+use crate::process::{Core, Inner};
+use crate::registry::Registry;
+use crate::signal::{ExitReason, MonitorRef};
+use deterministic::{Config, Executor};
+
+/// A runtime to run processes on: tokio (multi-thread or current-thread),
+/// or the deterministic runtime for testing protocols.
+///
+/// Inside an existing tokio runtime (`#[tokio::main]`, `#[tokio::test]`)
+/// no `Runtime` is needed: [`spawn`](crate::spawn) uses the current one.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::{spawn, Ctx, Runtime};
+///
+/// let answer = Runtime::tokio().block_on(async {
+///     let pid = spawn(|mut ctx: Ctx<u32>| async move { assert_eq!(ctx.recv().await, 42) });
+///     pid.send(42).await.unwrap();
+///     pid.wait().await
+/// });
+/// assert!(answer.is_normal());
+/// ```
+pub struct Runtime {
+    kind: Kind,
+}
+
+enum Kind {
+    Tokio(tokio::runtime::Runtime),
+    Deterministic(Config),
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            Kind::Tokio(_) => f.write_str("Runtime::Tokio"),
+            Kind::Deterministic(c) => write!(f, "Runtime::Deterministic({c:?})"),
+        }
+    }
+}
+
+impl Runtime {
+    /// tokio's multi-thread runtime, one worker per core, with time and IO.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses the threads or the IO driver.
+    pub fn tokio() -> Self {
+        Runtime {
+            kind: Kind::Tokio(tokio_rt::multi_thread()),
+        }
+    }
+
+    /// tokio's current-thread runtime, with time and IO.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses the IO driver.
+    pub fn tokio_current_thread() -> Self {
+        Runtime {
+            kind: Kind::Tokio(tokio_rt::current_thread()),
+        }
+    }
+
+    /// The deterministic runtime: one thread, virtual time, and a seeded (or
+    /// FIFO) choice of what runs next. See [`deterministic`].
+    pub fn deterministic(config: Config) -> Self {
+        Runtime {
+            kind: Kind::Deterministic(config),
+        }
+    }
+
+    /// Runs `fut` to completion, with processes spawned inside it running on
+    /// this runtime.
+    ///
+    /// # Panics
+    ///
+    /// On the deterministic runtime, if the run deadlocks (nothing can run,
+    /// no timer is pending and `fut` is not done) or reaches the configured
+    /// deadline: the panic message is the report. Use
+    /// [`deterministic::run`] to get it as a value instead.
+    pub fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        match &self.kind {
+            Kind::Tokio(rt) => rt.block_on(fut),
+            Kind::Deterministic(config) => match deterministic::run(config.clone(), fut).result {
+                Ok(v) => v,
+                Err(e) => panic!("{e}"),
+            },
+        }
+    }
+}
+
+thread_local! {
+    static DET: std::cell::RefCell<Option<std::rc::Rc<Executor>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with the deterministic executor of this thread, if one runs.
+fn with_det<R>(f: impl FnOnce(&std::rc::Rc<Executor>) -> R) -> Option<R> {
+    DET.with(|d| d.borrow().as_ref().map(f))
+}
+
+/// Whether the calling thread is inside the deterministic runtime.
+pub(crate) fn is_deterministic() -> bool {
+    DET.with(|d| d.borrow().is_some())
+}
+
+/// Spawns a process's task.
+pub(crate) fn spawn_process<F>(id: ProcessId, core: Arc<dyn Core>, system: bool, fut: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    match with_det(|ex| ex.clone()) {
+        Some(ex) => ex.spawn(Some((id, Arc::downgrade(&core), system)), Box::pin(fut)),
+        None => tokio_rt::spawn(fut),
+    }
+}
+
+/// Spawns a helper task that is not a process (timers).
+pub(crate) fn spawn_task<F>(fut: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    match with_det(|ex| ex.clone()) {
+        Some(ex) => ex.spawn(None, Box::pin(fut)),
+        None => tokio_rt::spawn(fut),
+    }
+}
+
+static NEXT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// A fresh process serial number (per deterministic run, so that runs
+/// compare equal).
+pub(crate) fn next_serial() -> u64 {
+    with_det(|ex| ex.next_serial())
+        .unwrap_or_else(|| NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}
+
+/// A fresh monitor reference.
+pub(crate) fn next_ref() -> MonitorRef {
+    MonitorRef(with_det(|ex| ex.next_serial()).unwrap_or_else(|| {
+        NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }))
+}
+
+static GLOBAL_REGISTRY: std::sync::LazyLock<Arc<Registry>> =
+    std::sync::LazyLock::new(|| Arc::new(Registry::default()));
+
+/// The name registry of the runtime in use.
+pub(crate) fn registry() -> Arc<Registry> {
+    with_det(|ex| ex.registry.clone()).unwrap_or_else(|| GLOBAL_REGISTRY.clone())
+}
+
+/// Delivers a message to an unbounded mailbox: at once, or (on the
+/// deterministic runtime) after a seeded delay that never reorders one
+/// sender's messages to one receiver.
+pub(crate) fn deliver<M: Send + 'static>(to: &Arc<Inner<M>>, m: M) -> Result<(), M> {
+    if !is_deterministic() {
+        return crate::mailbox::push_unbounded(to, m);
+    }
+    Executor::deliver(to, m)
+}
+
+/// Notes what the current task waits on, for the deadlock report.
+pub(crate) fn waiting_on(what: &'static str) {
+    with_det(|ex| ex.waiting_on(what));
+}
+
+/// The current task, for primitives that hand the processor to a specific
+/// task (the rendezvous channel).
+pub(crate) fn task_token() -> Option<usize> {
+    with_det(|ex| ex.current_task()).flatten()
+}
+
+/// Wakes a task so that it runs next (deterministic runtime), or just
+/// wakes it (tokio).
+pub(crate) fn wake_first(token: Option<usize>, waker: std::task::Waker) {
+    match token.and_then(|t| with_det(|ex| ex.wake_first(t))) {
+        Some(()) => {}
+        None => waker.wake(),
+    }
+}
+
+pub(crate) fn trace_spawn(id: ProcessId, parent: Option<ProcessId>) {
+    with_det(|ex| ex.record(deterministic::Event::Spawn { pid: id, parent }));
+}
+
+pub(crate) fn trace_send(to: ProcessId, _delivered: bool) {
+    with_det(|ex| {
+        let from = crate::process::current();
+        ex.record(deterministic::Event::Send {
+            from,
+            to,
+            delay_ns: 0,
+        });
+        ex.record(deterministic::Event::Deliver { from, to });
+    });
+}
+
+pub(crate) fn trace_deliver(from: ProcessId, to: ProcessId) {
+    with_det(|ex| ex.record(deterministic::Event::Deliver { from: Some(from), to }));
+}
+
+pub(crate) fn trace_receive(id: ProcessId) {
+    with_det(|ex| ex.record(deterministic::Event::Receive { pid: id }));
+}
+
+pub(crate) fn trace_exit(id: ProcessId, reason: &ExitReason) {
+    with_det(|ex| {
+        ex.record(deterministic::Event::Exit {
+            pid: id,
+            reason: reason.to_string(),
+        })
+    });
+}
+
+/// The text of a panic payload, with a hint when a tokio-only API was used
+/// inside the deterministic runtime.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let msg = if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_string()
+    };
+    if is_deterministic() && (msg.contains("Tokio") || msg.contains("reactor")) {
+        format!("{msg} ({})", deterministic::TOKIO_HINT)
+    } else {
+        msg
+    }
+}
+
+/// The runtime's clock, as a duration since the runtime's epoch.
+pub(crate) fn now() -> Duration {
+    with_det(|ex| ex.now()).unwrap_or_else(tokio_rt::now)
+}
+
+/// A future that completes at `deadline` on the runtime's clock.
+pub(crate) fn sleep_until(deadline: Duration) -> crate::timer::Sleep {
+    match with_det(|ex| ex.clone()) {
+        Some(ex) => crate::timer::Sleep::det(ex.sleep_until(deadline)),
+        None => crate::timer::Sleep::tokio(tokio_rt::sleep_until(deadline)),
+    }
+}
+
+/// Yields once: the task goes to the back of the run queue
+/// (`stackless.schedule()`).
+pub(crate) async fn yield_now() {
+    if is_deterministic() {
+        let mut yielded = false;
+        std::future::poll_fn(|cx| {
+            if yielded {
+                std::task::Poll::Ready(())
+            } else {
+                yielded = true;
+                cx.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await
+    } else {
+        tokio::task::yield_now().await
+    }
+}

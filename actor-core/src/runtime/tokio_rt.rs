@@ -1,0 +1,48 @@
+//! The tokio side of the seam: the only module that calls `tokio::spawn`
+//! and `tokio::time`.
+
+use std::future::Future;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+pub(super) fn multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the OS refused to start tokio's worker threads")
+}
+
+pub(super) fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the OS refused to start tokio's IO driver")
+}
+
+pub(super) fn spawn<F>(fut: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => drop(handle.spawn(fut)),
+        Err(_) => panic!(
+            "actor_core: spawning outside a runtime; run inside Runtime::block_on, \
+             #[tokio::main] or #[tokio::test]"
+        ),
+    }
+}
+
+/// The epoch of the tokio clock. tokio's `Instant` follows paused time in
+/// tests, so durations measured from it do too.
+static EPOCH: LazyLock<std::time::Instant> = LazyLock::new(std::time::Instant::now);
+
+pub(super) fn now() -> Duration {
+    let epoch = *EPOCH;
+    tokio::time::Instant::now()
+        .into_std()
+        .saturating_duration_since(epoch)
+}
+
+pub(super) fn sleep_until(deadline: Duration) -> tokio::time::Sleep {
+    tokio::time::sleep_until(tokio::time::Instant::from_std(*EPOCH + deadline))
+}

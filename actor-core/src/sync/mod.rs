@@ -1,0 +1,1 @@
+//! Runtime-agnostic coordination primitives from gevent and Stackless.

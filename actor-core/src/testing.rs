@@ -1,0 +1,1 @@
+//! Protocol testing over many seeds of the deterministic runtime.
