@@ -60,6 +60,18 @@ impl<R: Send> Watcher for Slot<R> {
 /// [`CallError::NoReply`].
 pub struct Reply<R> {
     slot: Option<Arc<Slot<R>>>,
+    /// The same slot, type-erased, to fail the call if this is dropped.
+    fail: Arc<dyn Fail>,
+}
+
+trait Fail: Send + Sync {
+    fn fail(&self, err: CallError);
+}
+
+impl<R: Send> Fail for Slot<R> {
+    fn fail(&self, err: CallError) {
+        let _ = self.complete(Err(err));
+    }
 }
 
 impl<R> std::fmt::Debug for Reply<R> {
@@ -86,12 +98,15 @@ impl<R> Reply<R> {
 
 impl<R> Drop for Reply<R> {
     fn drop(&mut self) {
-        if let Some(slot) = self.slot.take() {
-            let err = match crate::process::dying() {
-                Some(reason) => CallError::Exited(reason),
-                None => CallError::NoReply,
-            };
-            let _ = slot.complete(Err(err));
+        if self.slot.take().is_some() {
+            // Dropped as the callee dies: the call fails with its reason.
+            let fail = self.fail.clone();
+            crate::process::at_poll_end(move |dying| {
+                fail.fail(match dying {
+                    Some(reason) => CallError::Exited(reason.clone()),
+                    None => CallError::NoReply,
+                });
+            });
         }
     }
 }
@@ -185,6 +200,7 @@ impl<M: Send + 'static> Pid<M> {
         };
         let msg = make(Reply {
             slot: Some(slot.clone()),
+            fail: slot.clone(),
         });
         let exchange = async {
             if self.send(msg).await.is_err() {

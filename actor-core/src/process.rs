@@ -23,6 +23,25 @@ thread_local! {
     static DYING: std::cell::RefCell<Option<ExitReason>> = const { std::cell::RefCell::new(None) };
 }
 
+type Deferred = Box<dyn FnOnce(Option<&ExitReason>) + Send>;
+
+thread_local! {
+    /// Work queued during a poll of a process body, to be done when the poll
+    /// ends and it is known whether the process ended in it.
+    static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` when the current poll of the current process ends, with the
+/// exit reason if the process ended in that poll; at once (with the dying
+/// process's reason, if any) outside a process.
+pub(crate) fn at_poll_end(f: impl FnOnce(Option<&ExitReason>) + Send + 'static) {
+    if current().is_some() {
+        DEFERRED.with(|d| d.borrow_mut().push(Box::new(f)));
+    } else {
+        f(dying().as_ref());
+    }
+}
+
 fn set_dying(reason: Option<ExitReason>) {
     DYING.with(|d| *d.borrow_mut() = reason);
 }
@@ -462,6 +481,7 @@ where
         let body = AssertUnwindSafe(body).catch_unwind();
         futures::pin_mut!(body);
         let mut first = true;
+        let mut at_exit: Vec<Deferred> = Vec::new();
         let outcome = poll_fn(|cx| {
             if first {
                 first = false;
@@ -473,6 +493,12 @@ where
             let prev = CURRENT.with(|c| c.replace(Some(inner.id)));
             let r = body.as_mut().poll(cx);
             CURRENT.with(|c| c.set(prev));
+            let deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
+            if r.is_pending() {
+                deferred.into_iter().for_each(|f| f(None));
+            } else {
+                at_exit.extend(deferred);
+            }
             r.map(Some)
         })
         .await;
@@ -483,6 +509,7 @@ where
             }
             None => inner.lock().exit.clone().unwrap_or(ExitReason::Killed),
         };
+        at_exit.into_iter().for_each(|f| f(Some(&reason)));
         set_dying(Some(reason.clone()));
         reason
         // The body, and with it the process's state, is dropped here,

@@ -416,9 +416,12 @@ impl State {
                 stop_one(ctx, &self.children[j]).await;
             }
         }
+        // One restart per exit, however many children it restarts (as in
+        // OTP); a child that fails to start again counts as another.
+        let mut exceeded = self.intensity_exceeded();
         for j in range {
             loop {
-                if self.intensity_exceeded() {
+                if exceeded {
                     tracing::warn!(sup = %ctx.id(), "restart intensity reached; supervisor exits");
                     // Children from j on are stopped already.
                     self.children.truncate(j);
@@ -432,6 +435,7 @@ impl State {
                     }
                     Err(e) => {
                         tracing::warn!(sup = %ctx.id(), child = %self.children[j].spec.id, error = %e, "restart failed");
+                        exceeded = self.intensity_exceeded();
                     }
                 }
             }
