@@ -1,0 +1,42 @@
+//! Selective receive: urgent messages are taken first, the others wait in
+//! order; a receive with a timeout is Erlang's `after`.
+//!
+//! `cargo run -p examples --example selective_receive`
+
+use std::time::Duration;
+
+use actor_core::{Ctx, Runtime, spawn};
+
+enum Msg {
+    Normal(u32),
+    Urgent(&'static str),
+}
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Msg::Normal(n) => write!(f, "normal #{n}"),
+            Msg::Urgent(text) => write!(f, "urgent {text:?}"),
+        }
+    }
+}
+
+fn main() {
+    Runtime::tokio().block_on(async {
+        let worker = spawn(|mut ctx: Ctx<Msg>| async move {
+            // Let the mailbox fill up first.
+            let first = ctx.recv_match(|m| matches!(m, Msg::Urgent(_))).await;
+            println!("took first:     {first}  ({} still queued)", ctx.queued());
+            while let Some(m) = ctx.recv_timeout(Duration::from_millis(50)).await {
+                println!("then, in order: {m}");
+            }
+            println!("after 50 ms without a message: timed out, done");
+        });
+        for n in 1..=3 {
+            worker.send(Msg::Normal(n)).await.unwrap();
+        }
+        worker.send(Msg::Urgent("fire!")).await.unwrap();
+        worker.send(Msg::Normal(4)).await.unwrap();
+        assert!(worker.wait().await.is_normal());
+    });
+}
