@@ -17,7 +17,7 @@ use crate::runtime;
 
 impl<M: Send + 'static> Inner<M> {
     fn bounded(&self) -> bool {
-        self.capacity != usize::MAX
+        self.capacity != u32::MAX
     }
 
     /// Queues `m` if the process is alive and, if bounded, has room.
@@ -28,7 +28,9 @@ impl<M: Send + 'static> Inner<M> {
         if !st.alive {
             return Err(TrySendError::Closed(m));
         }
-        if self.bounded() && st.queue.len() + st.held >= self.capacity {
+        if self.bounded()
+            && st.queue.len() + st.ext.as_ref().map_or(0, |e| e.held) >= self.capacity as usize
+        {
             if let Some(w) = waker {
                 st.ext().send_waiters.push_back(w.clone());
             }
@@ -149,7 +151,7 @@ impl<M: Send + 'static> Ctx<M> {
     fn taken(&mut self) {
         if self.inner.bounded() {
             let mut st = self.inner.lock();
-            st.held -= 1;
+            st.ext().held -= 1;
             if let Some(w) = st.ext.as_mut().and_then(|e| e.send_waiters.pop_front()) {
                 w.wake();
             }
@@ -169,7 +171,8 @@ impl<M: Send + 'static> Ctx<M> {
             return false;
         }
         if self.inner.bounded() {
-            st.held += st.queue.len();
+            let n = st.queue.len();
+            st.ext().held += n;
         }
         if self.local.is_empty() {
             std::mem::swap(&mut st.queue, &mut self.local);

@@ -4,13 +4,11 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::collections::VecDeque;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
-
-use futures::FutureExt;
 
 use crate::pid::{AnyPid, NodeId, Pid, ProcessId};
 use crate::runtime;
@@ -104,8 +102,8 @@ impl<T: IntoExitReason, E: std::error::Error + Send + Sync + 'static> IntoExitRe
 /// sits behind one lock so that a process costs one allocation.
 pub(crate) struct Inner<M> {
     pub(crate) id: ProcessId,
-    /// `usize::MAX` for an unbounded mailbox.
-    pub(crate) capacity: usize,
+    /// `u32::MAX` for an unbounded mailbox.
+    pub(crate) capacity: u32,
     /// An exit is pending (kill, or an untrapped exit signal): checked on
     /// every poll of the body.
     pub(crate) exiting: AtomicBool,
@@ -114,9 +112,6 @@ pub(crate) struct Inner<M> {
 
 pub(crate) struct State<M> {
     pub(crate) queue: VecDeque<M>,
-    /// Bounded mailboxes only: messages the receiver moved to its own
-    /// buffer (selective receive leftovers), which still take room.
-    pub(crate) held: usize,
     pub(crate) waker: Option<Waker>,
     /// The receiver is parked waiting for a message.
     pub(crate) waiting: bool,
@@ -134,6 +129,9 @@ pub(crate) struct Ext<M> {
     pub(crate) trap: Option<fn(Exit) -> M>,
     pub(crate) down: Option<fn(Down) -> M>,
     pub(crate) names: Vec<Arc<str>>,
+    /// Bounded mailboxes only: messages the receiver moved to its own
+    /// buffer (selective receive leftovers), which still take room.
+    pub(crate) held: usize,
 }
 
 impl<M> Default for Ext<M> {
@@ -145,6 +143,7 @@ impl<M> Default for Ext<M> {
             trap: None,
             down: None,
             names: Vec::new(),
+            held: 0,
         }
     }
 }
@@ -344,7 +343,7 @@ impl<M: Send + 'static> Core for Inner<M> {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Spawn {
-    capacity: Option<usize>,
+    capacity: Option<u32>,
     system: bool,
 }
 
@@ -358,7 +357,7 @@ impl Spawn {
     /// [`Pid::send`] waits for room and [`Pid::try_send`] fails with
     /// [`Full`](crate::TrySendError::Full).
     pub fn bounded(mut self, capacity: usize) -> Self {
-        self.capacity = Some(capacity.max(1));
+        self.capacity = Some(capacity.clamp(1, u32::MAX as usize - 1) as u32);
         self
     }
 
@@ -434,7 +433,6 @@ where
     };
     let mut state = State {
         queue: VecDeque::new(),
-        held: 0,
         waker: None,
         waiting: false,
         alive: true,
@@ -444,9 +442,12 @@ where
     if let Some(parent) = &link {
         state.ext().links.push(parent.clone());
     }
+    if opts.capacity.is_some() {
+        state.ext();
+    }
     let inner = Arc::new(Inner {
         id,
-        capacity: opts.capacity.unwrap_or(usize::MAX),
+        capacity: opts.capacity.unwrap_or(u32::MAX),
         exiting: AtomicBool::new(false),
         state: Mutex::new(state),
     });
@@ -468,55 +469,81 @@ where
     runtime::trace_spawn(id, current());
     tracing::trace!(pid = %id, "spawn");
     let core: Arc<dyn Core> = inner.clone();
-    runtime::spawn_process(id, core, opts.system, run(inner, body(ctx)));
+    let fut = Run {
+        inner,
+        started: false,
+        stage: Stage::Running { body: body(ctx) },
+    };
+    runtime::spawn_process(id, core, opts.system, fut);
     pid
 }
 
-async fn run<M: Send + 'static, Fut>(inner: Arc<Inner<M>>, body: Fut)
+pin_project_lite::pin_project! {
+    /// A process's task: its body, polled only while no exit is pending,
+    /// with panics caught. Written by hand rather than as an `async fn` so
+    /// that the task holds the body once (an idle process stays small).
+    struct Run<M, F> {
+        inner: Arc<Inner<M>>,
+        started: bool,
+        #[pin]
+        stage: Stage<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StageProj]
+    enum Stage<F> {
+        Running { #[pin] body: F },
+        Done,
+    }
+}
+
+impl<M: Send + 'static, F> Future for Run<M, F>
 where
-    Fut: Future + Send + 'static,
-    Fut::Output: IntoExitReason,
+    F: Future,
+    F::Output: IntoExitReason,
 {
-    let reason = {
-        let body = AssertUnwindSafe(body).catch_unwind();
-        futures::pin_mut!(body);
-        let mut first = true;
-        let mut at_exit: Vec<Deferred> = Vec::new();
-        let outcome = poll_fn(|cx| {
-            if first {
-                first = false;
-                inner.lock().waker = Some(cx.waker().clone());
-            }
-            if inner.exiting.load(Ordering::Acquire) {
-                return Poll::Ready(None);
-            }
-            let prev = CURRENT.with(|c| c.replace(Some(inner.id)));
-            let r = body.as_mut().poll(cx);
+    type Output = ();
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        if !*this.started {
+            *this.started = true;
+            this.inner.lock().waker = Some(cx.waker().clone());
+        }
+        let mut deferred = Vec::new();
+        let outcome = if this.inner.exiting.load(Ordering::Acquire) {
+            None
+        } else {
+            let StageProj::Running { body } = this.stage.as_mut().project() else {
+                return Poll::Ready(());
+            };
+            let prev = CURRENT.with(|c| c.replace(Some(this.inner.id)));
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
             CURRENT.with(|c| c.set(prev));
-            let deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
-            if r.is_pending() {
-                deferred.into_iter().for_each(|f| f(None));
-            } else {
-                at_exit.extend(deferred);
+            deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
+            match r {
+                Ok(Poll::Pending) => {
+                    deferred.into_iter().for_each(|f| f(None));
+                    return Poll::Pending;
+                }
+                Ok(Poll::Ready(out)) => Some(Ok(out)),
+                Err(panic) => Some(Err(panic)),
             }
-            r.map(Some)
-        })
-        .await;
+        };
         let reason = match outcome {
             Some(Ok(out)) => out.into_exit_reason(),
-            Some(Err(panic)) => {
-                ExitReason::Panicked(runtime::panic_message(panic.as_ref()).into())
-            }
-            None => inner.lock().exit.clone().unwrap_or(ExitReason::Killed),
+            Some(Err(panic)) => ExitReason::Panicked(runtime::panic_message(panic.as_ref()).into()),
+            None => this.inner.lock().exit.clone().unwrap_or(ExitReason::Killed),
         };
-        at_exit.into_iter().for_each(|f| f(Some(&reason)));
+        deferred.into_iter().for_each(|f| f(Some(&reason)));
+        // The body, and with it the process's state, is dropped here, before
+        // anyone hears of the exit; pending calls in it fail with the reason.
         set_dying(Some(reason.clone()));
-        reason
-        // The body, and with it the process's state, is dropped here,
-        // before anyone hears of the exit; pending calls in it fail with
-        // the exit reason.
-    };
-    finish(&inner, reason);
+        this.stage.set(Stage::Done);
+        finish(this.inner, reason);
+        Poll::Ready(())
+    }
 }
 
 /// Marks the process dead and tells everyone who asked to know.
@@ -752,8 +779,9 @@ impl<M> Drop for Ctx<M> {
         // them fail with its exit reason).
         if !self.local.is_empty() {
             let mut st = self.inner.state.lock().unwrap_or_else(|p| p.into_inner());
-            if self.inner.capacity != usize::MAX {
-                st.held = st.held.saturating_sub(self.local.len());
+            let n = self.local.len();
+            if let Some(ext) = st.ext.as_mut() {
+                ext.held = ext.held.saturating_sub(n);
             }
             while let Some(m) = self.local.pop_back() {
                 st.queue.push_front(m);
@@ -761,7 +789,6 @@ impl<M> Drop for Ctx<M> {
         }
     }
 }
-
 
 /// Names the never type (`!`) on stable Rust, so that a body that loops
 /// forever (its output type is `!`) is a valid process body.

@@ -103,7 +103,10 @@ async fn a_panic_in_handle_ends_the_actor_and_fails_pending_calls() {
     let pid = start(account(&log, false)).await.unwrap();
     pid.send(Msg::Explode).await.unwrap();
     let err = pid.call(Msg::Balance, T).await.unwrap_err();
-    assert!(matches!(err, CallError::Exited(ExitReason::Panicked(_)) | CallError::Exited(ExitReason::NoProc)));
+    assert!(matches!(
+        err,
+        CallError::Exited(ExitReason::Panicked(_)) | CallError::Exited(ExitReason::NoProc)
+    ));
     assert_eq!(pid.wait().await, ExitReason::Panicked("exploded".into()));
 }
 
@@ -116,7 +119,11 @@ async fn the_seeds_gevent_actor_in_trait_style() {
     }
     impl Actor for Printer {
         type Msg = String;
-        async fn handle(&mut self, msg: String, _ctx: &mut ActorCtx<Self>) -> Result<(), ExitReason> {
+        async fn handle(
+            &mut self,
+            msg: String,
+            _ctx: &mut ActorCtx<Self>,
+        ) -> Result<(), ExitReason> {
             if msg == "stop" {
                 return Err(ExitReason::Normal);
             }

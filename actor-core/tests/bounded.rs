@@ -8,10 +8,12 @@ use actor_core::{Ctx, Runtime, SendError, Spawn, TrySendError};
 fn try_send_on_a_full_mailbox_gives_the_message_back() {
     Runtime::deterministic(Config::fifo()).block_on(async {
         let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
-        let p = Spawn::new().bounded(2).spawn(|mut ctx: Ctx<u32>| async move {
-            go_rx.await.unwrap();
-            assert_eq!([ctx.recv().await, ctx.recv().await], [1, 2]);
-        });
+        let p = Spawn::new()
+            .bounded(2)
+            .spawn(|mut ctx: Ctx<u32>| async move {
+                go_rx.await.unwrap();
+                assert_eq!([ctx.recv().await, ctx.recv().await], [1, 2]);
+            });
         p.try_send(1).unwrap();
         p.try_send(2).unwrap();
         assert_eq!(p.try_send(3), Err(TrySendError::Full(3)));
@@ -24,14 +26,16 @@ fn try_send_on_a_full_mailbox_gives_the_message_back() {
 #[test]
 fn send_waits_for_room_and_loses_nothing() {
     Runtime::deterministic(Config::seeded(9)).block_on(async {
-        let p = Spawn::new().bounded(3).spawn(|mut ctx: Ctx<u32>| async move {
-            for expected in 0..1000 {
-                assert_eq!(ctx.recv().await, expected);
-                if expected % 7 == 0 {
-                    actor_core::yield_now().await;
+        let p = Spawn::new()
+            .bounded(3)
+            .spawn(|mut ctx: Ctx<u32>| async move {
+                for expected in 0..1000 {
+                    assert_eq!(ctx.recv().await, expected);
+                    if expected % 7 == 0 {
+                        actor_core::yield_now().await;
+                    }
                 }
-            }
-        });
+            });
         for n in 0..1000 {
             p.send(n).await.unwrap();
         }
@@ -42,13 +46,15 @@ fn send_waits_for_room_and_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bounded_mailbox_under_two_producers() {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let p = Spawn::new().bounded(8).spawn(move |mut ctx: Ctx<u64>| async move {
-        let mut sum = 0;
-        for _ in 0..20_000 {
-            sum += ctx.recv().await;
-        }
-        tx.send(sum).unwrap();
-    });
+    let p = Spawn::new()
+        .bounded(8)
+        .spawn(move |mut ctx: Ctx<u64>| async move {
+            let mut sum = 0;
+            for _ in 0..20_000 {
+                sum += ctx.recv().await;
+            }
+            tx.send(sum).unwrap();
+        });
     for _ in 0..2 {
         let p = p.clone();
         actor_core::spawn(move |_c: Ctx<()>| async move {
@@ -63,9 +69,11 @@ async fn bounded_mailbox_under_two_producers() {
 #[test]
 fn a_sender_waiting_for_room_gets_its_message_back_when_the_process_dies() {
     Runtime::deterministic(Config::fifo()).block_on(async {
-        let p = Spawn::new().bounded(1).spawn(|mut ctx: Ctx<u32>| async move {
-            ctx.recv_match(|_| false).await;
-        });
+        let p = Spawn::new()
+            .bounded(1)
+            .spawn(|mut ctx: Ctx<u32>| async move {
+                ctx.recv_match(|_| false).await;
+            });
         p.send(1).await.unwrap();
         let p2 = p.clone();
         let killer = actor_core::spawn(move |_c: Ctx<()>| async move {
@@ -81,11 +89,13 @@ fn a_sender_waiting_for_room_gets_its_message_back_when_the_process_dies() {
 fn selective_receive_leftovers_still_take_room() {
     Runtime::deterministic(Config::fifo()).block_on(async {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let p = Spawn::new().bounded(2).spawn(move |mut ctx: Ctx<u32>| async move {
-            let got = ctx.recv_match(|n| *n == 99).await;
-            tx.send(got).unwrap();
-            ctx.recv_match(|_| false).await;
-        });
+        let p = Spawn::new()
+            .bounded(2)
+            .spawn(move |mut ctx: Ctx<u32>| async move {
+                let got = ctx.recv_match(|n| *n == 99).await;
+                tx.send(got).unwrap();
+                ctx.recv_match(|_| false).await;
+            });
         p.try_send(1).unwrap();
         p.try_send(99).unwrap();
         assert_eq!(rx.await.unwrap(), 99);

@@ -42,7 +42,10 @@ fn server() -> Pid<Msg> {
 async fn call_returns_the_reply() {
     let s = server();
     for n in 0..100 {
-        assert_eq!(s.call(|r| Msg::Echo(n, r), Duration::from_secs(5)).await, Ok(n));
+        assert_eq!(
+            s.call(|r| Msg::Echo(n, r), Duration::from_secs(5)).await,
+            Ok(n)
+        );
     }
 }
 
@@ -55,7 +58,10 @@ fn call_times_out_in_virtual_time() {
         assert_eq!(err, Err(CallError::Timeout));
         assert_eq!(actor_core::now() - start, Duration::from_secs(30));
         // The server is still fine.
-        assert_eq!(s.call(|r| Msg::Echo(5, r), Duration::from_secs(1)).await, Ok(5));
+        assert_eq!(
+            s.call(|r| Msg::Echo(5, r), Duration::from_secs(1)).await,
+            Ok(5)
+        );
     });
 }
 
@@ -65,7 +71,10 @@ fn callee_death_fails_the_call_at_once_with_its_reason() {
         let s = server();
         let start = actor_core::now();
         let err = s.call(Msg::DieThenReply, Duration::from_secs(3600)).await;
-        assert_eq!(err, Err(CallError::Exited(ExitReason::other("died mid-call"))));
+        assert_eq!(
+            err,
+            Err(CallError::Exited(ExitReason::other("died mid-call")))
+        );
         assert!(actor_core::now() - start < Duration::from_secs(1));
     });
 }
@@ -108,7 +117,10 @@ fn a_late_reply_is_given_back_to_the_callee() {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let err = s.call(|r| Msg::Late(r, tx), Duration::from_secs(1)).await;
         assert_eq!(err, Err(CallError::Timeout));
-        assert!(rx.await.unwrap(), "Reply::send returns the value when the caller has gone");
+        assert!(
+            rx.await.unwrap(),
+            "Reply::send returns the value when the caller has gone"
+        );
     });
 }
 
@@ -121,7 +133,10 @@ async fn calls_from_many_processes_get_their_own_replies() {
             spawn(move |_c: Ctx<()>| async move {
                 for k in 0..20 {
                     let n = i * 100 + k;
-                    assert_eq!(s.call(|r| Msg::Echo(n, r), Duration::from_secs(5)).await, Ok(n));
+                    assert_eq!(
+                        s.call(|r| Msg::Echo(n, r), Duration::from_secs(5)).await,
+                        Ok(n)
+                    );
                 }
             })
         })

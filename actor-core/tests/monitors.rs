@@ -38,7 +38,10 @@ fn monitoring_a_dead_process_gives_noproc_at_once() {
         dead.wait().await;
         let watcher = spawn(move |mut ctx: Ctx<Down>| async move {
             let r = ctx.monitor(&dead);
-            let down = ctx.recv_timeout(Duration::ZERO).await.expect("already queued");
+            let down = ctx
+                .recv_timeout(Duration::ZERO)
+                .await
+                .expect("already queued");
             assert_eq!(down.monitor, r);
             assert_eq!(down.reason, ExitReason::NoProc);
         });
@@ -77,7 +80,10 @@ fn monitors_are_one_way() {
             ExitReason::other("watcher quits")
         });
         assert_eq!(watcher.wait().await, ExitReason::other("watcher quits"));
-        assert!(target.is_alive(), "a watcher's death does not touch the target");
+        assert!(
+            target.is_alive(),
+            "a watcher's death does not touch the target"
+        );
         target.kill();
     });
 }
@@ -121,7 +127,10 @@ fn down_and_ordinary_messages_share_one_receive_loop() {
             w.wait().await;
             me.send(Msg::Work(2)).await.unwrap();
             let got = vec![ctx.recv().await, ctx.recv().await, ctx.recv().await];
-            assert_eq!(got, vec![Msg::Work(1), Msg::Down(ExitReason::Normal), Msg::Work(2)]);
+            assert_eq!(
+                got,
+                vec![Msg::Work(1), Msg::Down(ExitReason::Normal), Msg::Work(2)]
+            );
         });
         assert!(boss.wait().await.is_normal());
     });

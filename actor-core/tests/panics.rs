@@ -27,7 +27,10 @@ async fn a_panic_does_not_touch_unrelated_processes() {
         .map(|i| spawn(move |_c: Ctx<()>| async move { panic!("crash {i}") }))
         .collect();
     for (i, c) in crashers.iter().enumerate() {
-        assert_eq!(c.wait().await, ExitReason::Panicked(format!("crash {i}").into()));
+        assert_eq!(
+            c.wait().await,
+            ExitReason::Panicked(format!("crash {i}").into())
+        );
         bystander.send(1).await.unwrap();
     }
     bystander.send(0).await.unwrap();
@@ -43,7 +46,10 @@ fn the_runtime_survives_panicking_processes() {
                 .wait()
                 .await
         });
-        assert_eq!(reason, ExitReason::Panicked(format!("round {round}").into()));
+        assert_eq!(
+            reason,
+            ExitReason::Panicked(format!("round {round}").into())
+        );
     }
 }
 
@@ -68,5 +74,8 @@ async fn a_panic_propagates_along_links_as_panicked() {
         ctx.recv().await
     });
     rx.await.unwrap().send(()).await.unwrap();
-    assert_eq!(parent.wait().await, ExitReason::Panicked("child panic".into()));
+    assert_eq!(
+        parent.wait().await,
+        ExitReason::Panicked("child panic".into())
+    );
 }

@@ -1,9 +1,7 @@
 //! The registry: unique names, typed lookup, freed on exit.
 
 use actor_core::deterministic::Config;
-use actor_core::{
-    Ctx, RegistryError, Runtime, register, spawn, unregister, whereis, whereis_any,
-};
+use actor_core::{Ctx, RegistryError, Runtime, register, spawn, unregister, whereis, whereis_any};
 
 fn det<F: std::future::Future>(f: F) -> F::Output {
     Runtime::deterministic(Config::fifo()).block_on(f)

@@ -20,7 +20,12 @@ fn skipped_messages_keep_their_order() {
             }
             assert_eq!(ctx.recv_match(|n| n % 3 == 0).await, 3);
             assert_eq!(ctx.recv_match(|n| n % 3 == 0).await, 6);
-            let rest = [ctx.recv().await, ctx.recv().await, ctx.recv().await, ctx.recv().await];
+            let rest = [
+                ctx.recv().await,
+                ctx.recv().await,
+                ctx.recv().await,
+                ctx.recv().await,
+            ];
             assert_eq!(rest, [1, 2, 4, 5]);
         });
         assert!(p.wait().await.is_normal());
@@ -51,7 +56,11 @@ fn a_timed_out_selective_receive_takes_nothing() {
             let me = ctx.pid();
             me.send(1).await.unwrap();
             me.send(2).await.unwrap();
-            assert_eq!(ctx.recv_match_timeout(|n| *n > 5, Duration::from_secs(2)).await, None);
+            assert_eq!(
+                ctx.recv_match_timeout(|n| *n > 5, Duration::from_secs(2))
+                    .await,
+                None
+            );
             assert_eq!(ctx.queued(), 2);
             assert_eq!(ctx.recv().await, 1);
             assert_eq!(ctx.recv().await, 2);

@@ -55,7 +55,10 @@ fn take(log: &Log) -> Vec<String> {
 
 async fn child(sup: &Pid<SupervisorMsg>, id: &str) -> Pid<Cmd> {
     let children = sup.which_children().await.unwrap();
-    let (_, pid) = children.iter().find(|(i, _)| i == id).expect("child exists");
+    let (_, pid) = children
+        .iter()
+        .find(|(i, _)| i == id)
+        .expect("child exists");
     pid.downcast::<Cmd>().expect("a worker")
 }
 
@@ -112,7 +115,9 @@ fn one_for_all_restarts_every_child() {
         crash(&sup, "b").await;
         assert_eq!(
             take(&log),
-            ["stop b", "stop c", "stop a", "start a", "start b", "start c"]
+            [
+                "stop b", "stop c", "stop a", "start a", "start b", "start c"
+            ]
         );
     });
 }
@@ -153,7 +158,13 @@ fn restart_types_decide_who_comes_back() {
             take(&log),
             ["stop perm", "start perm", "stop trans", "stop temp"]
         );
-        let ids: Vec<String> = sup.which_children().await.unwrap().into_iter().map(|c| c.0).collect();
+        let ids: Vec<String> = sup
+            .which_children()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
         assert_eq!(ids, ["perm"]);
     });
 }
@@ -190,7 +201,10 @@ fn exceeding_the_intensity_stops_the_supervisor() {
         assert!(sup.is_alive(), "two restarts are allowed");
         let c = child(&sup, "a").await;
         c.send(Cmd::Crash).await.unwrap();
-        assert_eq!(sup.wait().await, ExitReason::other("reached_max_restart_intensity"));
+        assert_eq!(
+            sup.wait().await,
+            ExitReason::other("reached_max_restart_intensity")
+        );
         let log = take(&log);
         assert_eq!(log.last().map(String::as_str), Some("stop b"), "{log:?}");
     });
@@ -228,13 +242,19 @@ fn escalation_lets_the_parent_supervisor_restart_the_child_supervisor() {
             .await
             .unwrap();
         let sub_pid = |top: Pid<SupervisorMsg>| async move {
-            top.which_children().await.unwrap()[0].1.downcast::<SupervisorMsg>().unwrap()
+            top.which_children().await.unwrap()[0]
+                .1
+                .downcast::<SupervisorMsg>()
+                .unwrap()
         };
         let first = sub_pid(top.clone()).await;
         crash(&first, "w").await; // one restart: within intensity
         let w = child(&first, "w").await;
         w.send(Cmd::Crash).await.unwrap(); // second: the sub-supervisor gives up
-        assert_eq!(first.wait().await, ExitReason::other("reached_max_restart_intensity"));
+        assert_eq!(
+            first.wait().await,
+            ExitReason::other("reached_max_restart_intensity")
+        );
         top.which_children().await.unwrap();
         let second = sub_pid(top.clone()).await;
         assert_ne!(first, second);
@@ -276,7 +296,11 @@ fn shutdown_timeout_then_kill_for_a_child_that_ignores_shutdown() {
             }
         })
         .shutdown(Shutdown::Timeout(Duration::from_secs(7)));
-        let sup = Supervisor::new(Strategy::OneForOne).child(spec).start().await.unwrap();
+        let sup = Supervisor::new(Strategy::OneForOne)
+            .child(spec)
+            .start()
+            .await
+            .unwrap();
         let t0 = actor_core::now();
         sup.exit(ExitReason::Shutdown);
         sup.wait().await;
@@ -318,7 +342,11 @@ fn a_child_that_fails_to_start_fails_the_supervisor_start() {
             .await
             .unwrap_err();
         assert_eq!(err, StartError::Failed(ExitReason::other("no config")));
-        assert_eq!(take(&log), ["start a", "stop a"], "c never started, a stopped again");
+        assert_eq!(
+            take(&log),
+            ["start a", "stop a"],
+            "c never started, a stopped again"
+        );
     });
 }
 

@@ -65,7 +65,10 @@ fn an_interval_stops_when_its_process_ends() {
 #[test]
 fn timeout_gives_elapsed_and_drops_the_future() {
     det(async {
-        assert_eq!(timeout(Duration::from_secs(1), sleep(Duration::from_secs(2))).await, Err(Elapsed));
+        assert_eq!(
+            timeout(Duration::from_secs(1), sleep(Duration::from_secs(2))).await,
+            Err(Elapsed)
+        );
         assert_eq!(actor_core::now(), Duration::from_secs(1));
         assert_eq!(timeout(Duration::from_secs(3), async { 9 }).await, Ok(9));
     });

@@ -154,9 +154,10 @@ pub(crate) fn next_serial() -> u64 {
 
 /// A fresh monitor reference.
 pub(crate) fn next_ref() -> MonitorRef {
-    MonitorRef(with_det(|ex| ex.next_serial()).unwrap_or_else(|| {
-        NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    }))
+    MonitorRef(
+        with_det(|ex| ex.next_serial())
+            .unwrap_or_else(|| NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
+    )
 }
 
 static GLOBAL_REGISTRY: std::sync::LazyLock<Arc<Registry>> =
@@ -214,7 +215,12 @@ pub(crate) fn trace_send(to: ProcessId, _delivered: bool) {
 }
 
 pub(crate) fn trace_deliver(from: ProcessId, to: ProcessId) {
-    with_det(|ex| ex.record(deterministic::Event::Deliver { from: Some(from), to }));
+    with_det(|ex| {
+        ex.record(deterministic::Event::Deliver {
+            from: Some(from),
+            to,
+        })
+    });
 }
 
 pub(crate) fn trace_receive(id: ProcessId) {

@@ -474,7 +474,10 @@ impl Executor {
     }
 
     fn next_timer_at(&self) -> Option<Duration> {
-        self.timers.borrow().first_key_value().map(|((at, _), _)| *at)
+        self.timers
+            .borrow()
+            .first_key_value()
+            .map(|((at, _), _)| *at)
     }
 
     fn kill_random(&self) {
@@ -533,7 +536,12 @@ impl Executor {
         }
         let target = to.clone();
         let action = TimerAction::Deliver(Box::new(move || {
-            super::with_det(|ex| ex.record(Event::Deliver { from, to: target.id }));
+            super::with_det(|ex| {
+                ex.record(Event::Deliver {
+                    from,
+                    to: target.id,
+                })
+            });
             // A receiver that died in the meantime loses the message, as in Erlang.
             let _ = crate::mailbox::push_unbounded(&target, m);
         }));

@@ -81,7 +81,10 @@ impl fmt::Display for Entry {
             Event::Run { pid } => write!(f, "{t:>12.3}ms run {pid}"),
             Event::Send { from, to, delay_ns } => {
                 let from = from.map_or("-".to_string(), |p| p.to_string());
-                write!(f, "{t:>12.3}ms send {from} -> {to} (in flight {delay_ns}ns)")
+                write!(
+                    f,
+                    "{t:>12.3}ms send {from} -> {to} (in flight {delay_ns}ns)"
+                )
             }
             Event::Deliver { from, to } => {
                 let from = from.map_or("-".to_string(), |p| p.to_string());
