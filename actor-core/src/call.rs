@@ -149,7 +149,8 @@ impl<M: Send + 'static> Pid<M> {
     ///
     /// # Errors
     ///
-    /// [`CallError::Timeout`] after `timeout`; [`CallError::Exited`] if the
+    /// [`CallError::Timeout`] after `timeout` (never with
+    /// [`INFINITY`](crate::INFINITY), which arms no timer); [`CallError::Exited`] if the
     /// callee ends first (or was gone: [`ExitReason::NoProc`]);
     /// [`CallError::NoReply`] if it drops the handle without replying.
     ///

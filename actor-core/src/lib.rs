@@ -66,7 +66,8 @@ pub use runtime::{Runtime, deterministic};
 pub use signal::{Down, Exit, ExitReason, MonitorRef};
 pub use supervisor::{ChildSpec, Restart, Shutdown, Strategy, Supervisor, SupervisorMsg};
 pub use timer::{
-    Sleep, Timeout, Timer, now, send_after, send_interval, sleep, sleep_until, timeout, yield_now,
+    INFINITY, Sleep, Timeout, Timer, now, send_after, send_interval, sleep, sleep_until, timeout,
+    yield_now,
 };
 
 /// The names most programs need: `use actor_core::prelude::*;`.

@@ -26,6 +26,7 @@ pin_project! {
     enum SleepInner {
         Tokio { #[pin] sleep: tokio::time::Sleep },
         Det { sleep: DetSleep },
+        Never,
     }
 }
 
@@ -54,6 +55,7 @@ impl Future for Sleep {
         match self.project().inner.project() {
             SleepProj::Tokio { sleep } => sleep.poll(cx),
             SleepProj::Det { sleep } => sleep.poll(cx),
+            SleepProj::Never => Poll::Pending,
         }
     }
 }
@@ -65,7 +67,12 @@ pub fn now() -> Duration {
     runtime::now()
 }
 
-/// Waits for `duration` on the runtime's clock.
+/// A timeout that never expires (Erlang's `infinity`): [`sleep`],
+/// [`timeout`], [`Pid::call`] and the receives with a timeout given this
+/// duration wait without arming a timer.
+pub const INFINITY: Duration = Duration::MAX;
+
+/// Waits for `duration` on the runtime's clock; [`INFINITY`] waits forever.
 ///
 /// # Examples
 ///
@@ -80,6 +87,11 @@ pub fn now() -> Duration {
 /// assert_eq!(out.result.unwrap(), Duration::from_secs(86_400));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
+    if duration == INFINITY {
+        return Sleep {
+            inner: SleepInner::Never,
+        };
+    }
     runtime::sleep_until(runtime::now().saturating_add(duration))
 }
 
