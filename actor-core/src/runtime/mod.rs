@@ -143,21 +143,39 @@ where
     }
 }
 
-static NEXT_SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+static NEXT_BLOCK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+const BLOCK: u64 = 1024;
+
+thread_local! {
+    /// This thread's block of fresh numbers: the next one and the end.
+    static NUMBERS: std::cell::Cell<(u64, u64)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// A number never handed out before in this program: from the thread's
+/// block, taking a new block from the shared counter once in 1024 times
+/// (so that threads spawning at once do not fight over one counter).
+fn fresh_number() -> u64 {
+    NUMBERS.with(|c| {
+        let (next, end) = c.get();
+        if next < end {
+            c.set((next + 1, end));
+            return next;
+        }
+        let start = NEXT_BLOCK.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
+        c.set((start + 1, start + BLOCK));
+        start
+    })
+}
 
 /// A fresh process serial number (per deterministic run, so that runs
 /// compare equal).
 pub(crate) fn next_serial() -> u64 {
-    with_det(|ex| ex.next_serial())
-        .unwrap_or_else(|| NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    with_det(|ex| ex.next_serial()).unwrap_or_else(fresh_number)
 }
 
 /// A fresh monitor reference.
 pub(crate) fn next_ref() -> MonitorRef {
-    MonitorRef(
-        with_det(|ex| ex.next_serial())
-            .unwrap_or_else(|| NEXT_SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
-    )
+    MonitorRef(with_det(|ex| ex.next_serial()).unwrap_or_else(fresh_number))
 }
 
 static GLOBAL_REGISTRY: std::sync::LazyLock<Arc<Registry>> =

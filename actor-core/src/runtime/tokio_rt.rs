@@ -19,17 +19,14 @@ pub(super) fn current_thread() -> tokio::runtime::Runtime {
         .expect("the OS refused to start tokio's IO driver")
 }
 
+/// Spawns on the current tokio runtime. Outside one, tokio panics with
+/// "must be called from the context of a Tokio 1.x runtime" (checking
+/// first would cost a reference count on the runtime handle per spawn).
 pub(super) fn spawn<F>(fut: F)
 where
     F: Future<Output = ()> + Send + 'static,
 {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) => drop(handle.spawn(fut)),
-        Err(_) => panic!(
-            "actor_core: spawning outside a runtime; run inside Runtime::block_on, \
-             #[tokio::main] or #[tokio::test]"
-        ),
-    }
+    drop(tokio::spawn(fut));
 }
 
 /// The epoch of the tokio clock. tokio's `Instant` follows paused time in

@@ -625,7 +625,7 @@ impl Drop for Enter {
             // Drop the remaining tasks while the runtime is still reachable
             // for their destructors, then the runtime itself.
             super::DET.with(|d| {
-                let outer = std::mem::replace(&mut *d.borrow_mut(), Some(ex.clone()));
+                let outer = d.borrow_mut().replace(ex.clone());
                 let tasks = std::mem::take(&mut *ex.tasks.borrow_mut());
                 drop(tasks);
                 let timers = std::mem::take(&mut *ex.timers.borrow_mut());
