@@ -60,8 +60,13 @@ impl<R: Send> Watcher for Slot<R> {
 /// [`CallError::NoReply`].
 pub struct Reply<R> {
     slot: Option<Arc<Slot<R>>>,
-    /// The same slot, type-erased, to fail the call if this is dropped.
-    fail: Arc<dyn Fail>,
+    /// Type-erases the slot, to fail the call if this is dropped (a plain
+    /// function made where `R: Send + 'static` is known).
+    erase: fn(Arc<Slot<R>>) -> Arc<dyn Fail>,
+}
+
+fn erase<R: Send + 'static>(slot: Arc<Slot<R>>) -> Arc<dyn Fail> {
+    slot
 }
 
 trait Fail: Send + Sync {
@@ -98,9 +103,9 @@ impl<R> Reply<R> {
 
 impl<R> Drop for Reply<R> {
     fn drop(&mut self) {
-        if self.slot.take().is_some() {
+        if let Some(slot) = self.slot.take() {
             // Dropped as the callee dies: the call fails with its reason.
-            let fail = self.fail.clone();
+            let fail = (self.erase)(slot);
             crate::process::at_poll_end(move |dying| {
                 fail.fail(match dying {
                     Some(reason) => CallError::Exited(reason.clone()),
@@ -129,6 +134,15 @@ impl<R> Drop for CallGuard<'_, R> {
     }
 }
 
+/// Tells a late [`Reply`] that its caller has stopped waiting.
+struct Closed<'a, R>(&'a Slot<R>);
+
+impl<R> Drop for Closed<'_, R> {
+    fn drop(&mut self) {
+        self.0.state.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
+    }
+}
+
 impl<M: Send + 'static> Pid<M> {
     /// This process's id.
     pub fn id(&self) -> ProcessId {
@@ -143,9 +157,11 @@ impl<M: Send + 'static> Pid<M> {
     /// Request/reply: builds a message around a fresh [`Reply`] handle,
     /// sends it, and waits for the answer.
     ///
-    /// The caller watches the callee while it waits, so a callee that ends
-    /// fails the call at once with its exit reason rather than at the
-    /// timeout.
+    /// A callee that ends before replying fails the call at once with its
+    /// exit reason rather than at the timeout: the reply handle, in its
+    /// mailbox or its state, dies with it and says why. (If the callee has
+    /// handed the handle on to another process, the call waits for that one.)
+    /// This costs nothing per call: no monitor is set up.
     ///
     /// # Errors
     ///
@@ -189,25 +205,14 @@ impl<M: Send + 'static> Pid<M> {
         timeout: Duration,
     ) -> Result<R, CallError> {
         let slot = Slot::<R>::new();
-        let mref = runtime::next_ref();
-        let watcher: Arc<dyn Watcher> = slot.clone();
-        if self.inner.add_watcher(mref, watcher).is_err() {
-            return Err(CallError::Exited(ExitReason::NoProc));
-        }
-        let _guard = CallGuard {
-            callee: &*self.inner,
-            mref,
-            slot: &slot,
-        };
+        let _closed = Closed(&slot);
         let msg = make(Reply {
             slot: Some(slot.clone()),
-            fail: slot.clone(),
+            erase: erase::<R>,
         });
         let exchange = async {
             if self.send(msg).await.is_err() {
-                return Err(CallError::Exited(
-                    self.inner.final_reason().unwrap_or(ExitReason::NoProc),
-                ));
+                return Err(CallError::Exited(ExitReason::NoProc));
             }
             poll_fn(|cx| {
                 let mut st = slot.state.lock().unwrap_or_else(|p| p.into_inner());

@@ -40,6 +40,14 @@ pub(crate) fn at_poll_end(f: impl FnOnce(Option<&ExitReason>) + Send + 'static) 
     }
 }
 
+/// Drops a message that could not be delivered because its receiver has
+/// ended: calls inside it fail with the receiver's exit reason.
+pub(crate) fn drop_undeliverable<T>(msg: T, reason: ExitReason) {
+    set_dying(Some(reason));
+    drop(msg);
+    set_dying(None);
+}
+
 fn set_dying(reason: Option<ExitReason>) {
     DYING.with(|d| *d.borrow_mut() = reason);
 }
@@ -521,7 +529,14 @@ where
             let prev = CURRENT.with(|c| c.replace(Some(this.inner.id)));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
             CURRENT.with(|c| c.set(prev));
-            deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
+            deferred = DEFERRED.with(|d| {
+                let mut d = d.borrow_mut();
+                if d.is_empty() {
+                    Vec::new()
+                } else {
+                    std::mem::take(&mut *d)
+                }
+            });
             match r {
                 Ok(Poll::Pending) => {
                     deferred.into_iter().for_each(|f| f(None));

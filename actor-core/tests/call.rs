@@ -15,6 +15,7 @@ enum Msg {
     Ignore(Reply<u32>),
     Drop(Reply<u32>),
     DieThenReply(Reply<u32>),
+    Die,
     Late(Reply<u32>, tokio::sync::oneshot::Sender<bool>),
 }
 
@@ -28,7 +29,7 @@ fn server() -> Pid<Msg> {
                 }
                 Msg::Ignore(r) => ignored.push(r),
                 Msg::Drop(r) => drop(r),
-                Msg::DieThenReply(_r) => return ExitReason::other("died mid-call"),
+                Msg::DieThenReply(_) | Msg::Die => return ExitReason::other("died mid-call"),
                 Msg::Late(r, done) => {
                     actor_core::sleep(Duration::from_secs(10)).await;
                     done.send(r.send(1).is_err()).unwrap();
@@ -143,5 +144,19 @@ async fn calls_from_many_processes_get_their_own_replies() {
         .collect();
     for c in callers {
         assert!(c.wait().await.is_normal());
+    }
+}
+
+#[test]
+fn a_call_in_flight_to_a_process_that_dies_fails_with_its_reason() {
+    for seed in 0..50 {
+        let cfg = Config::seeded(seed).max_delay(Duration::from_millis(5));
+        Runtime::deterministic(cfg).block_on(async {
+            let s = server();
+            // Sent first by the same sender, so it arrives first.
+            s.send(Msg::Die).await.unwrap();
+            let err = s.call(|r| Msg::Echo(1, r), Duration::from_secs(3600)).await;
+            assert_eq!(err, Err(CallError::Exited(ExitReason::other("died mid-call"))));
+        });
     }
 }

@@ -52,6 +52,7 @@ pub use trace::{Entry, Event, Trace};
 use crate::pid::ProcessId;
 use crate::process::{Core, Inner};
 use crate::registry::Registry;
+use crate::signal::ExitReason;
 
 pub(crate) const TOKIO_HINT: &str = "this is the deterministic runtime, which has no tokio \
     reactor or timer: use actor_core::sleep, timeout, send_after and send_interval instead of \
@@ -542,8 +543,12 @@ impl Executor {
                     to: target.id,
                 })
             });
-            // A receiver that died in the meantime loses the message, as in Erlang.
-            let _ = crate::mailbox::push_unbounded(&target, m);
+            // A receiver that died in the meantime loses the message, as in
+            // Erlang; a call inside it fails with the receiver's reason.
+            if let Err(m) = crate::mailbox::push_unbounded(&target, m) {
+                let reason = target.final_reason().unwrap_or(ExitReason::NoProc);
+                crate::process::drop_undeliverable(m, reason);
+            }
         }));
         let seq = ex.next_seq();
         ex.timers.borrow_mut().insert((at, seq), action);
