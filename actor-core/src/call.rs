@@ -139,7 +139,11 @@ struct Closed<'a, R>(&'a Slot<R>);
 
 impl<R> Drop for Closed<'_, R> {
     fn drop(&mut self) {
-        self.0.state.lock().unwrap_or_else(|p| p.into_inner()).closed = true;
+        self.0
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .closed = true;
     }
 }
 

@@ -1,0 +1,200 @@
+//! The implementations under comparison, one module each, and the runtimes
+//! they run on.
+//!
+//! Every benchmark driver runs as a task spawned on the runtime's own workers
+//! (never from `block_on` outside them), takes its counts from
+//! [`Counts`](crate::workloads::Counts), and ends on a barrier that proves the
+//! work was done. The one exception is actor-core's robot-world, which
+//! `actor_sim::run` drives on a runtime of its own.
+
+use std::future::Future;
+use std::path::Path;
+
+use clap::ValueEnum;
+
+use crate::workloads::{Counts, Outcome, Workload};
+
+mod actix;
+mod actor_core;
+mod erlang;
+mod kameo;
+mod ractor;
+mod tokio_mpsc;
+
+pub(crate) use erlang::Erlang;
+
+/// One implementation: a library and the runtime flavour it runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ValueEnum)]
+pub(crate) enum Implementation {
+    /// actor-core on tokio multi-thread (2 workers).
+    ActorCore,
+    /// actor-core on tokio's current-thread runtime.
+    ActorCoreCurrentThread,
+    /// Raw tokio tasks and unbounded mpsc channels, multi-thread (2 workers).
+    TokioMpsc,
+    /// Raw tokio tasks and unbounded mpsc channels, current-thread runtime.
+    TokioMpscCurrentThread,
+    /// ractor on tokio multi-thread (2 workers).
+    Ractor,
+    /// kameo on tokio multi-thread (2 workers).
+    Kameo,
+    /// actix on its own `System` (one thread).
+    Actix,
+    /// Erlang/OTP, `erl -noshell +S 2`.
+    Erlang,
+}
+
+impl Implementation {
+    /// All implementations, in table order.
+    pub(crate) const ALL: [Implementation; 8] = [
+        Implementation::ActorCore,
+        Implementation::ActorCoreCurrentThread,
+        Implementation::TokioMpsc,
+        Implementation::TokioMpscCurrentThread,
+        Implementation::Ractor,
+        Implementation::Kameo,
+        Implementation::Actix,
+        Implementation::Erlang,
+    ];
+
+    /// The name in the table and the JSON.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Implementation::ActorCore => "actor-core",
+            Implementation::ActorCoreCurrentThread => "actor-core-current-thread",
+            Implementation::TokioMpsc => "tokio-mpsc",
+            Implementation::TokioMpscCurrentThread => "tokio-mpsc-current-thread",
+            Implementation::Ractor => "ractor",
+            Implementation::Kameo => "kameo",
+            Implementation::Actix => "actix",
+            Implementation::Erlang => "erlang",
+        }
+    }
+
+    /// Whether this is one of actor-core's own rows (the numerator of a
+    /// ratio row) rather than a peer.
+    pub(crate) fn is_actor_core(self) -> bool {
+        matches!(
+            self,
+            Implementation::ActorCore | Implementation::ActorCoreCurrentThread
+        )
+    }
+
+    /// Whether this implementation has `workload` at all: only actor-core
+    /// has a robot world (actor-sim's).
+    pub(crate) fn supports(self, workload: Workload) -> bool {
+        workload != Workload::RobotWorld || self.is_actor_core()
+    }
+
+    /// Runs one workload once, in this OS process, and returns what it
+    /// measured.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the work was not done correctly (a wrong sum, a lost
+    /// message) or, for Erlang, if `erl` fails.
+    pub(crate) fn run(
+        self,
+        workload: Workload,
+        counts: &Counts,
+        beam_dir: Option<&Path>,
+    ) -> Outcome {
+        let c = *counts;
+        match (self, workload) {
+            (Implementation::ActorCore, Workload::RobotWorld) => {
+                return actor_core::robot_world(&c, Flavour::MultiThread);
+            }
+            (Implementation::ActorCoreCurrentThread, Workload::RobotWorld) => {
+                return actor_core::robot_world(&c, Flavour::CurrentThread);
+            }
+            _ => {}
+        }
+        match self {
+            Implementation::ActorCore => {
+                on_tokio(Flavour::MultiThread, actor_core::run(workload, c))
+            }
+            Implementation::ActorCoreCurrentThread => {
+                on_tokio(Flavour::CurrentThread, actor_core::run(workload, c))
+            }
+            Implementation::TokioMpsc => {
+                on_tokio(Flavour::MultiThread, tokio_mpsc::run(workload, c))
+            }
+            Implementation::TokioMpscCurrentThread => {
+                on_tokio(Flavour::CurrentThread, tokio_mpsc::run(workload, c))
+            }
+            Implementation::Ractor => on_tokio(Flavour::MultiThread, ractor::run(workload, c)),
+            Implementation::Kameo => on_tokio(Flavour::MultiThread, kameo::run(workload, c)),
+            Implementation::Actix => on_actix(move || actix::run(workload, c)),
+            Implementation::Erlang => {
+                let dir = beam_dir.expect("the erlang child needs --beam-dir");
+                Erlang::run(dir, workload, counts)
+            }
+        }
+    }
+}
+
+/// The robot-world arm of the peers' workload matches.
+///
+/// # Panics
+///
+/// Always: the driver runs robot-world for actor-core only.
+pub(crate) fn no_robot_world() -> ! {
+    panic!("robot-world is actor-core's only: the peers have no robot world")
+}
+
+/// Which tokio runtime a tokio-based implementation runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavour {
+    /// Multi-thread with 2 workers (the machine has 2 cores).
+    MultiThread,
+    /// Current-thread: everything on the one thread.
+    CurrentThread,
+}
+
+/// Runs `driver` as a task spawned on a fresh tokio runtime of `flavour` and
+/// returns its result.
+///
+/// # Panics
+///
+/// Panics if the runtime cannot be built or the driver panics.
+pub(crate) fn on_tokio<F>(flavour: Flavour, driver: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let rt = match flavour {
+        Flavour::MultiThread => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+        Flavour::CurrentThread => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+    }
+    .expect("build tokio runtime");
+    rt.block_on(async move {
+        tokio::spawn(driver)
+            .await
+            .expect("benchmark driver panicked")
+    })
+}
+
+/// Runs the driver made by `make` as a task spawned on a fresh actix
+/// `System` (one thread) and returns its result.
+///
+/// # Panics
+///
+/// Panics if the driver panics.
+pub(crate) fn on_actix<F, M>(make: M) -> F::Output
+where
+    M: FnOnce() -> F,
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let system = ::actix::System::new();
+    system.block_on(async move {
+        actix_rt::spawn(make())
+            .await
+            .expect("benchmark driver panicked")
+    })
+}

@@ -1,0 +1,281 @@
+//! The workloads, their counts and the metrics they yield.
+//!
+//! Every implementation reads its counts from [`Counts`], so all of them do
+//! exactly the same work; the Erlang module receives the same numbers on its
+//! command line.
+
+use std::time::Duration;
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+/// One benchmark workload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, ValueEnum)]
+pub(crate) enum Workload {
+    /// Two processes bounce a counter back and forth.
+    PingPong,
+    /// Producers tell many messages to one process that sums them.
+    FanIn,
+    /// Sequential request/replies from the driver to one process.
+    Ask,
+    /// Spawn processes that each wait for one message, send each one, wait
+    /// until all have ended; also bytes per idle process.
+    Spawn,
+    /// Processes in a ring pass a token.
+    Ring,
+    /// The skynet tree: every node spawns ten children, leaves report their
+    /// number, inner nodes sum.
+    Skynet,
+    /// actor-sim's robot world as processes, against the plain loop computing
+    /// the same rules (actor-core only: the peers have no robot world).
+    RobotWorld,
+}
+
+impl Workload {
+    /// All workloads, in table order.
+    pub(crate) const ALL: [Workload; 7] = [
+        Workload::PingPong,
+        Workload::FanIn,
+        Workload::Ask,
+        Workload::Spawn,
+        Workload::Ring,
+        Workload::Skynet,
+        Workload::RobotWorld,
+    ];
+
+    /// The name used on the command line, in the JSON and by the Erlang module.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Workload::PingPong => "ping-pong",
+            Workload::FanIn => "fan-in",
+            Workload::Ask => "ask",
+            Workload::Spawn => "spawn",
+            Workload::Ring => "ring",
+            Workload::Skynet => "skynet",
+            Workload::RobotWorld => "robot-world",
+        }
+    }
+
+    /// The metrics this workload yields, in table order.
+    pub(crate) fn metrics(self) -> &'static [Metric] {
+        match self {
+            Workload::PingPong => &[Metric::PingPong],
+            Workload::FanIn => &[Metric::FanIn],
+            Workload::Ask => &[Metric::AskMean, Metric::AskP99],
+            Workload::Spawn => &[Metric::Spawn, Metric::SpawnMemory],
+            Workload::Ring => &[Metric::Ring],
+            Workload::Skynet => &[Metric::Skynet, Metric::SkynetRss],
+            Workload::RobotWorld => &[Metric::RobotWorld, Metric::RobotWorldVsLoop],
+        }
+    }
+
+    /// The numbers this workload takes, in the order the Erlang module
+    /// expects them on its command line.
+    pub(crate) fn args(self, counts: &Counts) -> Vec<u64> {
+        match self {
+            Workload::PingPong => vec![counts.ping_pong_round_trips],
+            Workload::FanIn => vec![counts.fan_in_producers, counts.fan_in_per_producer],
+            Workload::Ask => vec![counts.ask_requests],
+            Workload::Spawn => vec![counts.spawn_processes],
+            Workload::Ring => vec![counts.ring_processes, counts.ring_hops],
+            Workload::Skynet => vec![counts.skynet_leaves],
+            Workload::RobotWorld => vec![counts.robot_world_robots, counts.robot_world_ticks],
+        }
+    }
+}
+
+/// The counts of every workload: the same for every implementation.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub(crate) struct Counts {
+    /// `ping-pong`: round trips between the two processes.
+    pub(crate) ping_pong_round_trips: u64,
+    /// `fan-in`: number of producer processes.
+    pub(crate) fan_in_producers: u64,
+    /// `fan-in`: messages told by each producer (the values `1..=n`).
+    pub(crate) fan_in_per_producer: u64,
+    /// `ask`: sequential request/replies.
+    pub(crate) ask_requests: u64,
+    /// `spawn`: processes spawned (also the N of bytes per idle process).
+    pub(crate) spawn_processes: u64,
+    /// `ring`: processes in the ring.
+    pub(crate) ring_processes: u64,
+    /// `ring`: hops of the token.
+    pub(crate) ring_hops: u64,
+    /// `skynet`: leaves of the tree, a power of ten.
+    pub(crate) skynet_leaves: u64,
+    /// `robot-world`: robots in the world.
+    pub(crate) robot_world_robots: u64,
+    /// `robot-world`: ticks of the world.
+    pub(crate) robot_world_ticks: u64,
+}
+
+impl Counts {
+    /// The counts of the issue: the numbers the table reports by default.
+    pub(crate) const FULL: Counts = Counts {
+        ping_pong_round_trips: 1_000_000,
+        fan_in_producers: 2,
+        fan_in_per_producer: 2_000_000,
+        ask_requests: 200_000,
+        spawn_processes: 100_000,
+        ring_processes: 1_000,
+        ring_hops: 1_000_000,
+        skynet_leaves: 1_000_000,
+        robot_world_robots: 100_000,
+        robot_world_ticks: 50,
+    };
+
+    /// Smaller counts for `--quick`, so the whole run stays under two minutes.
+    pub(crate) const QUICK: Counts = Counts {
+        ping_pong_round_trips: 300_000,
+        fan_in_producers: 2,
+        fan_in_per_producer: 500_000,
+        ask_requests: 50_000,
+        spawn_processes: 50_000,
+        ring_processes: 1_000,
+        ring_hops: 300_000,
+        skynet_leaves: 100_000,
+        robot_world_robots: 50_000,
+        robot_world_ticks: 20,
+    };
+
+    /// The counts for a run, quick or not.
+    pub(crate) fn new(quick: bool) -> Counts {
+        if quick { Counts::QUICK } else { Counts::FULL }
+    }
+
+    /// The sum the fan-in process must reach: every producer tells `1..=n`.
+    pub(crate) fn fan_in_sum(&self) -> u64 {
+        let n = self.fan_in_per_producer;
+        self.fan_in_producers * n * (n + 1) / 2
+    }
+
+    /// The sum the skynet root must reach: the leaves are numbered `0..leaves`.
+    pub(crate) fn skynet_sum(&self) -> u64 {
+        let n = self.skynet_leaves;
+        n * (n - 1) / 2
+    }
+}
+
+/// What one child process measured, before it is turned into metrics.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Outcome {
+    /// Wall time of the workload, from the first spawn to the final barrier.
+    pub(crate) elapsed_ns: u64,
+    /// `ask`: the 99th percentile of one request/reply.
+    pub(crate) p99_ns: Option<u64>,
+    /// `spawn`: growth of peak RSS divided by the number of processes.
+    pub(crate) bytes_per_process: Option<f64>,
+    /// `skynet`: peak RSS of the whole OS process at the end.
+    pub(crate) peak_rss_bytes: Option<u64>,
+    /// `robot-world`: wall time of the plain loop doing the same ticks.
+    pub(crate) baseline_ns: Option<u64>,
+}
+
+impl Outcome {
+    /// An outcome that only has a wall time.
+    pub(crate) fn timed(elapsed: Duration) -> Outcome {
+        Outcome {
+            elapsed_ns: nanos(elapsed),
+            ..Outcome::default()
+        }
+    }
+}
+
+/// A duration in whole nanoseconds.
+pub(crate) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// One column of the table and one kind of JSON record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Metric {
+    /// Round trips per second.
+    PingPong,
+    /// Messages per second into one process.
+    FanIn,
+    /// Mean microseconds per ask.
+    AskMean,
+    /// 99th percentile microseconds per ask.
+    AskP99,
+    /// Processes spawned, messaged and ended per second.
+    Spawn,
+    /// Bytes of peak RSS per idle process.
+    SpawnMemory,
+    /// Token hops per second.
+    Ring,
+    /// Skynet wall time in seconds.
+    Skynet,
+    /// Skynet peak RSS in MB.
+    SkynetRss,
+    /// Robot-ticks per second of the robot world as processes.
+    RobotWorld,
+    /// The robot world's rate as a fraction of the plain loop's.
+    RobotWorldVsLoop,
+}
+
+impl Metric {
+    /// The record's `workload` field in the JSON.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Metric::PingPong => "ping-pong",
+            Metric::FanIn => "fan-in",
+            Metric::AskMean => "ask",
+            Metric::AskP99 => "ask-p99",
+            Metric::Spawn => "spawn",
+            Metric::SpawnMemory => "spawn-memory",
+            Metric::Ring => "ring",
+            Metric::Skynet => "skynet",
+            Metric::SkynetRss => "skynet-rss",
+            Metric::RobotWorld => "robot-world",
+            Metric::RobotWorldVsLoop => "robot-world-vs-loop",
+        }
+    }
+
+    /// The unit of the value.
+    pub(crate) fn unit(self) -> &'static str {
+        match self {
+            Metric::PingPong => "round trips/s",
+            Metric::FanIn => "messages/s",
+            Metric::AskMean | Metric::AskP99 => "µs",
+            Metric::Spawn => "processes/s",
+            Metric::SpawnMemory => "bytes/process",
+            Metric::Ring => "hops/s",
+            Metric::Skynet => "s",
+            Metric::SkynetRss => "MB",
+            Metric::RobotWorld => "robot-ticks/s",
+            Metric::RobotWorldVsLoop => "fraction of plain loop",
+        }
+    }
+
+    /// Whether a larger value is better.
+    pub(crate) fn higher_is_better(self) -> bool {
+        matches!(
+            self,
+            Metric::PingPong
+                | Metric::FanIn
+                | Metric::Spawn
+                | Metric::Ring
+                | Metric::RobotWorld
+                | Metric::RobotWorldVsLoop
+        )
+    }
+
+    /// The value of this metric in an outcome of its workload.
+    pub(crate) fn value(self, counts: &Counts, o: &Outcome) -> Option<f64> {
+        let secs = o.elapsed_ns as f64 / 1e9;
+        let per_sec = |n: u64| n as f64 / secs;
+        Some(match self {
+            Metric::PingPong => per_sec(counts.ping_pong_round_trips),
+            Metric::FanIn => per_sec(counts.fan_in_producers * counts.fan_in_per_producer),
+            Metric::AskMean => o.elapsed_ns as f64 / 1e3 / counts.ask_requests as f64,
+            Metric::AskP99 => o.p99_ns? as f64 / 1e3,
+            Metric::Spawn => per_sec(counts.spawn_processes),
+            Metric::SpawnMemory => o.bytes_per_process?,
+            Metric::Ring => per_sec(counts.ring_hops),
+            Metric::Skynet => secs,
+            Metric::SkynetRss => o.peak_rss_bytes? as f64 / 1e6,
+            Metric::RobotWorld => per_sec(counts.robot_world_robots * counts.robot_world_ticks),
+            Metric::RobotWorldVsLoop => o.baseline_ns? as f64 / o.elapsed_ns as f64,
+        })
+    }
+}
