@@ -248,6 +248,39 @@ impl<M: Send + 'static> Ctx<M> {
         poll_fn(|cx| self.poll_recv(cx)).await
     }
 
+    /// Takes the next message if one is queued, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Runtime};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let pid = spawn(|mut ctx: Ctx<u8>| async move {
+    ///         assert_eq!(ctx.try_recv(), None);
+    ///         ctx.pid().send(5).await.unwrap();
+    ///         assert_eq!(ctx.try_recv(), Some(5));
+    ///     });
+    ///     assert!(pid.wait().await.is_normal());
+    /// });
+    /// ```
+    pub fn try_recv(&mut self) -> Option<M> {
+        if self.local.is_empty() {
+            let mut st = self.inner.lock();
+            if st.queue.is_empty() {
+                return None;
+            }
+            let n = st.queue.len();
+            if self.inner.bounded() {
+                st.ext().held += n;
+            }
+            std::mem::swap(&mut st.queue, &mut self.local);
+        }
+        let m = self.local.pop_front()?;
+        self.taken();
+        Some(m)
+    }
+
     /// Receives the next message, or `None` after `timeout` (Erlang's
     /// `after`). Time is the runtime's: virtual on the deterministic runtime.
     ///

@@ -1,7 +1,7 @@
 //! Supervisors: processes that start children, watch them, and restart
 //! them by a strategy, within a restart intensity.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -161,6 +161,11 @@ impl fmt::Debug for SupervisorMsg {
 /// own supervisor decides what happens next. Supervisors nest: use
 /// [`child_spec`](Supervisor::child_spec).
 ///
+/// A restarted child is a new process. Whoever monitors the old one gets
+/// its `Down` from the old process, and messages from the new one come from
+/// a different sender, so they may arrive before that `Down` (Erlang gives
+/// the same guarantee: order holds per sender only).
+///
 /// A supervisor with no children is valid (children can be added with
 /// [`start_child`](Pid::start_child)); [`Supervisor::dynamic`] is that.
 ///
@@ -253,8 +258,9 @@ impl Supervisor {
     ///
     /// Outside a runtime, as [`spawn`](crate::spawn).
     pub async fn start(self) -> Result<Pid<SupervisorMsg>, StartError> {
-        for (i, c) in self.children.iter().enumerate() {
-            if self.children[..i].iter().any(|d| d.id == c.id) {
+        let mut ids = HashSet::new();
+        for c in &self.children {
+            if !ids.insert(c.id.as_str()) {
                 return Err(StartError::DuplicateChild(c.id.clone()));
             }
         }
@@ -276,10 +282,67 @@ struct Child {
     pid: AnyPid,
 }
 
+/// The running children in start order, indexed by pid and by id so that
+/// a supervisor of many children handles an exit without a scan.
+#[derive(Default)]
+struct Children {
+    list: Vec<Child>,
+    by_pid: HashMap<ProcessId, usize>,
+    ids: HashSet<String>,
+}
+
+impl Children {
+    fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    fn push(&mut self, child: Child) {
+        self.by_pid.insert(child.pid.id(), self.list.len());
+        self.ids.insert(child.spec.id.clone());
+        self.list.push(child);
+    }
+
+    fn has_id(&self, id: &str) -> bool {
+        self.ids.contains(id)
+    }
+
+    fn position_of_pid(&self, pid: ProcessId) -> Option<usize> {
+        self.by_pid.get(&pid).copied()
+    }
+
+    fn position_of_id(&self, id: &str) -> Option<usize> {
+        if !self.has_id(id) {
+            return None;
+        }
+        self.list.iter().position(|c| c.spec.id == id)
+    }
+
+    fn set_pid(&mut self, i: usize, pid: AnyPid) {
+        self.by_pid.remove(&self.list[i].pid.id());
+        self.by_pid.insert(pid.id(), i);
+        self.list[i].pid = pid;
+    }
+
+    fn remove(&mut self, i: usize) -> Child {
+        let child = self.list.remove(i);
+        self.by_pid.remove(&child.pid.id());
+        self.ids.remove(&child.spec.id);
+        for (k, c) in self.list.iter().enumerate().skip(i) {
+            self.by_pid.insert(c.pid.id(), k);
+        }
+        child
+    }
+
+    fn pop(&mut self) -> Option<Child> {
+        let i = self.list.len().checked_sub(1)?;
+        Some(self.remove(i))
+    }
+}
+
 struct State {
     sup: Supervisor,
     parent: Option<ProcessId>,
-    children: Vec<Child>,
+    children: Children,
     restarts: VecDeque<Duration>,
 }
 
@@ -294,7 +357,7 @@ async fn run(
     let mut st = State {
         sup,
         parent,
-        children: Vec::new(),
+        children: Children::default(),
         restarts: VecDeque::new(),
     };
     for spec in specs {
@@ -323,7 +386,7 @@ async fn run(
                 }
             }
             Req::StartChild(spec, reply) => {
-                let result = if st.children.iter().any(|c| c.spec.id == spec.id) {
+                let result = if st.children.has_id(&spec.id) {
                     Err(StartError::DuplicateChild(spec.id.clone()))
                 } else {
                     start_one(&mut ctx, &spec).await.inspect(|pid| {
@@ -336,7 +399,7 @@ async fn run(
                 let _ = reply.send(result);
             }
             Req::TerminateChild(id, reply) => {
-                let found = match st.children.iter().position(|c| c.spec.id == id) {
+                let found = match st.children.position_of_id(&id) {
                     Some(i) => {
                         let child = st.children.remove(i);
                         stop_one(&mut ctx, &child).await;
@@ -349,6 +412,7 @@ async fn run(
             Req::WhichChildren(reply) => {
                 let list = st
                     .children
+                    .list
                     .iter()
                     .map(|c| (c.spec.id.clone(), c.pid.clone()))
                     .collect();
@@ -387,7 +451,7 @@ async fn stop_one(ctx: &mut Ctx<SupervisorMsg>, child: &Child) {
 impl State {
     /// Handles an exit signal; `Some(reason)` if the supervisor must stop.
     async fn on_exit(&mut self, ctx: &mut Ctx<SupervisorMsg>, exit: Exit) -> Option<ExitReason> {
-        let Some(i) = self.children.iter().position(|c| c.pid.id() == exit.from) else {
+        let Some(i) = self.children.position_of_pid(exit.from) else {
             // Not a child: the parent, or someone who linked to us, asking
             // us to stop (a normal exit of a non-parent is ignored).
             if Some(exit.from) == self.parent || !exit.reason.is_normal() {
@@ -395,12 +459,12 @@ impl State {
             }
             return None;
         };
-        let restart = match self.children[i].spec.restart {
+        let restart = match self.children.list[i].spec.restart {
             Restart::Permanent => true,
             Restart::Transient => !exit.reason.is_clean(),
             Restart::Temporary => false,
         };
-        tracing::debug!(sup = %ctx.id(), child = %self.children[i].spec.id, reason = %exit.reason, restart, "child exited");
+        tracing::debug!(sup = %ctx.id(), child = %self.children.list[i].spec.id, reason = %exit.reason, restart, "child exited");
         if !restart {
             self.children.remove(i);
             return None;
@@ -413,7 +477,7 @@ impl State {
         };
         for j in range.clone().rev() {
             if j != i {
-                stop_one(ctx, &self.children[j]).await;
+                stop_one(ctx, &self.children.list[j]).await;
             }
         }
         // One restart per exit, however many children it restarts (as in
@@ -424,17 +488,19 @@ impl State {
                 if exceeded {
                     tracing::warn!(sup = %ctx.id(), "restart intensity reached; supervisor exits");
                     // Children from j on are stopped already.
-                    self.children.truncate(j);
+                    while self.children.len() > j {
+                        self.children.pop();
+                    }
                     return Some(ExitReason::other("reached_max_restart_intensity"));
                 }
-                match start_one(ctx, &self.children[j].spec).await {
+                match start_one(ctx, &self.children.list[j].spec).await {
                     Ok(pid) => {
-                        tracing::info!(sup = %ctx.id(), child = %self.children[j].spec.id, pid = %pid.id(), "child restarted");
-                        self.children[j].pid = pid;
+                        tracing::info!(sup = %ctx.id(), child = %self.children.list[j].spec.id, pid = %pid.id(), "child restarted");
+                        self.children.set_pid(j, pid);
                         break;
                     }
                     Err(e) => {
-                        tracing::warn!(sup = %ctx.id(), child = %self.children[j].spec.id, error = %e, "restart failed");
+                        tracing::warn!(sup = %ctx.id(), child = %self.children.list[j].spec.id, error = %e, "restart failed");
                         exceeded = self.intensity_exceeded();
                     }
                 }
