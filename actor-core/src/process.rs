@@ -27,6 +27,8 @@ thread_local! {
     /// Work queued during a poll of a process body, to be done when the poll
     /// ends and it is known whether the process ended in it.
     static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Whether DEFERRED has anything: one load per poll instead of a borrow.
+    static HAS_DEFERRED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `f` when the current poll of the current process ends, with the
@@ -35,6 +37,7 @@ thread_local! {
 pub(crate) fn at_poll_end(f: impl FnOnce(Option<&ExitReason>) + Send + 'static) {
     if current().is_some() {
         DEFERRED.with(|d| d.borrow_mut().push(Box::new(f)));
+        HAS_DEFERRED.with(|h| h.set(true));
     } else {
         f(dying().as_ref());
     }
@@ -131,7 +134,7 @@ pub(crate) struct State<M> {
 }
 
 pub(crate) struct Ext<M> {
-    pub(crate) links: Vec<Arc<dyn Core>>,
+    pub(crate) links: Links,
     pub(crate) watchers: Vec<(MonitorRef, Arc<dyn Watcher>)>,
     pub(crate) send_waiters: VecDeque<Waker>,
     pub(crate) trap: Option<fn(Exit) -> M>,
@@ -142,10 +145,56 @@ pub(crate) struct Ext<M> {
     pub(crate) held: usize,
 }
 
+/// A process's links: a list (exit signals go out in an order that depends
+/// only on the links made and removed, the same on every run), indexed by
+/// id once it grows, so that a supervisor of many children links and
+/// unlinks without a scan.
+#[derive(Default)]
+pub(crate) struct Links {
+    list: Vec<Arc<dyn Core>>,
+    index: Option<std::collections::HashMap<ProcessId, usize>>,
+}
+
+impl Links {
+    const INDEX_FROM: usize = 16;
+
+    fn position(&self, id: ProcessId) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(&id).copied(),
+            None => self.list.iter().position(|l| l.id() == id),
+        }
+    }
+
+    /// Adds a link; linking twice is one link.
+    fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) {
+        if self.position(id).is_some() {
+            return;
+        }
+        self.list.push(other);
+        if let Some(index) = &mut self.index {
+            index.insert(id, self.list.len() - 1);
+        } else if self.list.len() > Self::INDEX_FROM {
+            let index = self.list.iter().enumerate().map(|(i, l)| (l.id(), i));
+            self.index = Some(index.collect());
+        }
+    }
+
+    fn remove(&mut self, id: ProcessId) {
+        let Some(i) = self.position(id) else { return };
+        self.list.swap_remove(i);
+        if let Some(index) = &mut self.index {
+            index.remove(&id);
+            if let Some(moved) = self.list.get(i) {
+                index.insert(moved.id(), i);
+            }
+        }
+    }
+}
+
 impl<M> Default for Ext<M> {
     fn default() -> Self {
         Ext {
-            links: Vec::new(),
+            links: Links::default(),
             watchers: Vec::new(),
             send_waiters: VecDeque::new(),
             trap: None,
@@ -258,7 +307,7 @@ impl<M: Send + 'static> Core for Inner<M> {
         }
         if linked {
             if let Some(ext) = st.ext.as_mut() {
-                ext.links.retain(|l| l.id() != from);
+                ext.links.remove(from);
             }
         }
         if let Some(trap) = st.ext.as_ref().and_then(|e| e.trap) {
@@ -285,16 +334,13 @@ impl<M: Send + 'static> Core for Inner<M> {
             return Err(st.exit.clone().unwrap_or(ExitReason::NoProc));
         }
         let id = other.id();
-        let links = &mut st.ext().links;
-        if !links.iter().any(|l| l.id() == id) {
-            links.push(other);
-        }
+        st.ext().links.insert(id, other);
         Ok(())
     }
 
     fn remove_link(&self, other: ProcessId) {
         if let Some(ext) = self.lock().ext.as_mut() {
-            ext.links.retain(|l| l.id() != other);
+            ext.links.remove(other);
         }
     }
 
@@ -448,7 +494,7 @@ where
         ext: None,
     };
     if let Some(parent) = &link {
-        state.ext().links.push(parent.clone());
+        state.ext().links.insert(parent.id(), parent.clone());
     }
     if opts.capacity.is_some() {
         state.ext();
@@ -529,17 +575,14 @@ where
             let prev = CURRENT.with(|c| c.replace(Some(this.inner.id)));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
             CURRENT.with(|c| c.set(prev));
-            deferred = DEFERRED.with(|d| {
-                let mut d = d.borrow_mut();
-                if d.is_empty() {
-                    Vec::new()
-                } else {
-                    std::mem::take(&mut *d)
-                }
-            });
+            if HAS_DEFERRED.with(|h| h.replace(false)) {
+                deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
+            }
             match r {
                 Ok(Poll::Pending) => {
-                    deferred.into_iter().for_each(|f| f(None));
+                    if !deferred.is_empty() {
+                        deferred.into_iter().for_each(|f| f(None));
+                    }
                     return Poll::Pending;
                 }
                 Ok(Poll::Ready(out)) => Some(Ok(out)),
@@ -584,7 +627,7 @@ fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
         for name in &ext.names {
             runtime::registry().remove_if(name, id);
         }
-        for link in ext.links {
+        for link in ext.links.list {
             link.exit_signal(id, &reason, true);
         }
         for (mref, w) in ext.watchers {

@@ -109,16 +109,30 @@ impl Runtime {
 thread_local! {
     static DET: std::cell::RefCell<Option<std::rc::Rc<Executor>>> =
         const { std::cell::RefCell::new(None) };
+    /// Mirrors `DET.is_some()` in a cell without a destructor, so that the
+    /// check on every send and receive is one load.
+    static IN_DET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Makes `ex` the thread's deterministic executor; returns the previous one.
+fn set_det(ex: Option<std::rc::Rc<Executor>>) -> Option<std::rc::Rc<Executor>> {
+    IN_DET.with(|f| f.set(ex.is_some()));
+    DET.with(|d| std::mem::replace(&mut *d.borrow_mut(), ex))
 }
 
 /// Runs `f` with the deterministic executor of this thread, if one runs.
+#[inline]
 fn with_det<R>(f: impl FnOnce(&std::rc::Rc<Executor>) -> R) -> Option<R> {
+    if !is_deterministic() {
+        return None;
+    }
     DET.with(|d| d.borrow().as_ref().map(f))
 }
 
 /// Whether the calling thread is inside the deterministic runtime.
+#[inline]
 pub(crate) fn is_deterministic() -> bool {
-    DET.with(|d| d.borrow().is_some())
+    IN_DET.with(|f| f.get())
 }
 
 /// Spawns a process's task.

@@ -624,20 +624,16 @@ struct Enter {
 
 impl Drop for Enter {
     fn drop(&mut self) {
-        let prev = self.prev.take();
-        let ex = super::DET.with(|d| std::mem::replace(&mut *d.borrow_mut(), prev));
-        if let Some(ex) = ex {
-            // Drop the remaining tasks while the runtime is still reachable
-            // for their destructors, then the runtime itself.
-            super::DET.with(|d| {
-                let outer = d.borrow_mut().replace(ex.clone());
-                let tasks = std::mem::take(&mut *ex.tasks.borrow_mut());
-                drop(tasks);
-                let timers = std::mem::take(&mut *ex.timers.borrow_mut());
-                drop(timers);
-                *d.borrow_mut() = outer;
-            });
+        // Drop the remaining tasks and timers while this runtime is still
+        // the thread's (their destructors may reach it), then restore the
+        // previous one.
+        if let Some(ex) = super::with_det(|ex| ex.clone()) {
+            let tasks = std::mem::take(&mut *ex.tasks.borrow_mut());
+            drop(tasks);
+            let timers = std::mem::take(&mut *ex.timers.borrow_mut());
+            drop(timers);
         }
+        super::set_det(self.prev.take());
     }
 }
 
@@ -649,7 +645,7 @@ impl Drop for Enter {
 /// dropped.
 pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
     let ex = Rc::new(Executor::new(config));
-    let prev = super::DET.with(|d| d.borrow_mut().replace(ex.clone()));
+    let prev = super::set_det(Some(ex.clone()));
     let enter = Enter { prev };
     for _ in 0..ex.config.kills {
         if ex.config.seed.is_none() {
