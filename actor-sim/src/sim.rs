@@ -503,7 +503,7 @@ impl World {
         (id as usize)
             .checked_sub(1)
             .and_then(|i| self.current.get_mut(i))
-            .ok_or(SimError::UnknownRobot(id))
+            .ok_or_else(|| SimError::UnknownRobot(id))
     }
 }
 

@@ -220,8 +220,8 @@ impl<A: Clone + PartialEq> WorldCore<A> {
         let index = usize::try_from(id)
             .ok()
             .and_then(|i| i.checked_sub(1))
-            .ok_or(SimError::UnknownRobot(id))?;
-        self.robots.get_mut(index).ok_or(SimError::UnknownRobot(id))
+            .ok_or_else(|| SimError::UnknownRobot(id))?;
+        self.robots.get_mut(index).ok_or_else(|| SimError::UnknownRobot(id))
     }
 
     /// `JOIN` from a robot: it is now at `addr`, with `state`.
