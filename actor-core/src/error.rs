@@ -152,3 +152,88 @@ impl fmt::Display for StartError {
     }
 }
 impl std::error::Error for StartError {}
+
+/// A [`Channel`](crate::sync::Channel) is closed; a value that could not
+/// be sent is given back (`ChannelClosed<()>` when there is none, as from
+/// [`recv`](crate::sync::Channel::recv)).
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::sync::{Channel, ChannelClosed};
+///
+/// # actor_core::Runtime::tokio_current_thread().block_on(async {
+/// let ch = Channel::new();
+/// ch.close();
+/// assert_eq!(ch.send(5).await, Err(ChannelClosed(5)));
+/// assert_eq!(ch.recv().await, Err::<i32, _>(ChannelClosed(())));
+/// # });
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub struct ChannelClosed<T = ()>(pub T);
+
+impl<T> fmt::Debug for ChannelClosed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChannelClosed(..)")
+    }
+}
+impl<T> fmt::Display for ChannelClosed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the channel is closed")
+    }
+}
+impl<T> std::error::Error for ChannelClosed<T> {}
+
+/// A bounded [`Queue`](crate::sync::Queue) had no room (at once, or within
+/// the timeout): the value is given back.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::sync::{Queue, QueueFull};
+///
+/// let q = Queue::bounded(1);
+/// q.try_put('a').unwrap();
+/// assert_eq!(q.try_put('b'), Err(QueueFull('b')));
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub struct QueueFull<T>(pub T);
+
+impl<T> fmt::Debug for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("QueueFull(..)")
+    }
+}
+impl<T> fmt::Display for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue is full")
+    }
+}
+impl<T> std::error::Error for QueueFull<T> {}
+
+/// An [`AsyncResult`](crate::sync::AsyncResult) was set already: the first
+/// value stays, this one is given back.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::sync::{AlreadySet, AsyncResult};
+///
+/// let r: AsyncResult<u32, String> = AsyncResult::new();
+/// r.set(1).unwrap();
+/// assert_eq!(r.set(2), Err(AlreadySet(2)));
+/// ```
+#[derive(PartialEq, Eq, Clone, Copy)]
+pub struct AlreadySet<T>(pub T);
+
+impl<T> fmt::Debug for AlreadySet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AlreadySet(..)")
+    }
+}
+impl<T> fmt::Display for AlreadySet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the result has already been set")
+    }
+}
+impl<T> std::error::Error for AlreadySet<T> {}

@@ -1,1 +1,531 @@
-//! Protocol testing over many seeds of the deterministic runtime.
+//! Protocol testing: run a test body on the [deterministic
+//! runtime](crate::deterministic) under many seeds, and report the first
+//! seed that fails in a form that replays bit for bit.
+//!
+//! Each seed chooses which ready process runs next, how long each message
+//! stays in flight (never reordering one sender's messages to one
+//! receiver, never dropping one), how much timers are late, and — if asked
+//! — which processes are killed and when. A seed **fails** when the body
+//! panics, returns an error, deadlocks, or runs past the virtual deadline.
+//!
+//! The failure report prints the seed, the knobs, the tail of the trace
+//! and the way to replay it: set `ACTOR_SEED` to the seed and run the same
+//! test again; the harness then runs only that seed, and the same failure
+//! comes back with the same trace hash. `ACTOR_SEEDS` overrides how many
+//! seeds are explored.
+//!
+//! [`Harness::check_determinism`] runs every seed twice and fails if the
+//! two traces differ: that catches hidden nondeterminism in a test or the
+//! code under test (hash map iteration order, the wall clock, OS threads).
+//!
+//! # Examples
+//!
+//! A lost update: two clients each read a counter, then write back one
+//! more. Some interleavings lose one of the increments, and the harness
+//! finds one.
+//!
+//! ```
+//! use actor_core::testing::Harness;
+//! use actor_core::{spawn, Ctx, Reply};
+//! use std::time::Duration;
+//!
+//! enum Msg { Get(Reply<u64>), Set(u64) }
+//!
+//! let report = Harness::new().seeds(200).explore(|| async {
+//!     let counter = spawn(|mut ctx: Ctx<Msg>| async move {
+//!         let mut value = 0;
+//!         loop {
+//!             match ctx.recv().await {
+//!                 Msg::Get(r) => { let _ = r.send(value); }
+//!                 Msg::Set(v) => value = v,
+//!             }
+//!         }
+//!     });
+//!     let clients: Vec<_> = (0..2).map(|_| {
+//!         let counter = counter.clone();
+//!         spawn(move |_: Ctx<()>| async move {
+//!             let v = counter.call(Msg::Get, Duration::from_secs(1)).await.unwrap();
+//!             counter.send(Msg::Set(v + 1)).await.unwrap();
+//!         })
+//!     }).collect();
+//!     for c in &clients { c.wait().await; }
+//!     let total = counter.call(Msg::Get, Duration::from_secs(1)).await.unwrap();
+//!     if total == 2 { Ok(()) } else { Err(format!("lost an update: {total}")) }
+//! });
+//! let failure = report.failure.expect("some seed loses an update");
+//! assert!(failure.to_string().contains(&format!("ACTOR_SEED={}", failure.seed)));
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::ops::Range;
+use std::time::Duration;
+
+use crate::deterministic::{self, Config, Deadlock, RunError, Trace};
+
+/// The environment variable that makes the harness run one seed only.
+pub const SEED_VAR: &str = "ACTOR_SEED";
+/// The environment variable that overrides how many seeds are explored.
+pub const SEEDS_VAR: &str = "ACTOR_SEEDS";
+
+/// What a test body returns: `()` (it passes unless it panics) or a
+/// `Result`, whose error fails the seed.
+pub trait Verdict {
+    /// `None` if the seed passed, else what went wrong.
+    fn failure(self) -> Option<String>;
+}
+
+impl Verdict for () {
+    fn failure(self) -> Option<String> {
+        None
+    }
+}
+
+impl<T, E: fmt::Display> Verdict for Result<T, E> {
+    fn failure(self) -> Option<String> {
+        self.err().map(|e| e.to_string())
+    }
+}
+
+/// Runs a test body on the deterministic runtime under many seeds.
+///
+/// Defaults: 1,000 seeds (0 to 999), messages in flight up to 1 ms, no
+/// timer jitter, no kills, a virtual deadline of one hour, the last 32
+/// events of a failing run in the report.
+///
+/// # Examples
+///
+/// As a `#[test]`: [`run`](Harness::run) panics with the report if a seed
+/// fails.
+///
+/// ```
+/// use actor_core::testing::Harness;
+/// use actor_core::{spawn, Ctx};
+/// use std::time::Duration;
+///
+/// // #[test]
+/// fn messages_from_one_sender_keep_their_order() {
+///     Harness::new().max_delay(Duration::from_millis(5)).run(|| async {
+///         let rx = spawn(|mut ctx: Ctx<u32>| async move {
+///             for want in 0..10 { assert_eq!(ctx.recv().await, want); }
+///         });
+///         for n in 0..10 { rx.send(n).await.unwrap(); }
+///         let reason = rx.wait().await;
+///         if reason.is_normal() { Ok(()) } else { Err(reason) }
+///     });
+/// }
+/// # messages_from_one_sender_keep_their_order();
+/// ```
+#[derive(Clone, Debug)]
+pub struct Harness {
+    seeds: u64,
+    first_seed: u64,
+    max_delay: Duration,
+    timer_jitter: Duration,
+    kills: u32,
+    kill_window: Duration,
+    deadline: Duration,
+    trace_tail: usize,
+    check: bool,
+    replay_command: Option<String>,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Harness {
+    /// The defaults: see [`Harness`].
+    pub fn new() -> Self {
+        Harness {
+            seeds: 1000,
+            first_seed: 0,
+            max_delay: Duration::from_millis(1),
+            timer_jitter: Duration::ZERO,
+            kills: 0,
+            kill_window: Duration::ZERO,
+            deadline: Duration::from_secs(3600),
+            trace_tail: 32,
+            check: false,
+            replay_command: None,
+        }
+    }
+
+    /// How many seeds to explore (`ACTOR_SEEDS` overrides it).
+    pub fn seeds(mut self, count: u64) -> Self {
+        self.seeds = count;
+        self
+    }
+
+    /// The first seed explored (the default is 0).
+    pub fn first_seed(mut self, seed: u64) -> Self {
+        self.first_seed = seed;
+        self
+    }
+
+    /// Holds each message in flight for a seeded delay in `0..=max` of
+    /// virtual time. Messages are never dropped, and one sender's messages
+    /// to one receiver keep their order.
+    pub fn max_delay(mut self, max: Duration) -> Self {
+        self.max_delay = max;
+        self
+    }
+
+    /// Makes each timer fire up to `max` late, by a seeded amount.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::testing::Harness;
+    /// use std::time::Duration;
+    ///
+    /// let report = Harness::new().seeds(20).timer_jitter(Duration::from_millis(3)).explore(|| async {
+    ///     actor_core::sleep(Duration::from_millis(10)).await;
+    ///     let late = actor_core::now() - Duration::from_millis(10);
+    ///     if late <= Duration::from_millis(3) { Ok(()) } else { Err(format!("{late:?} late")) }
+    /// });
+    /// assert!(report.passed());
+    /// ```
+    pub fn timer_jitter(mut self, max: Duration) -> Self {
+        self.timer_jitter = max;
+        self
+    }
+
+    /// Kills `count` random processes at random virtual times within
+    /// `window` of the start. Processes spawned with
+    /// [`Spawn::system`](crate::Spawn::system) (supervisors) are spared.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::testing::Harness;
+    /// use actor_core::{spawn, Ctx, ExitReason};
+    /// use std::time::Duration;
+    ///
+    /// // A body that expects its worker to finish fails once kills are on.
+    /// let body = || async {
+    ///     let worker = spawn(|mut ctx: Ctx<()>| async move {
+    ///         ctx.recv_timeout(Duration::from_secs(1)).await;
+    ///     });
+    ///     match worker.wait().await {
+    ///         ExitReason::Normal => Ok(()),
+    ///         other => Err(other),
+    ///     }
+    /// };
+    /// assert!(Harness::new().seeds(20).explore(body).passed());
+    /// let killed = Harness::new().seeds(20).kills(1, Duration::from_millis(500)).explore(body);
+    /// assert!(!killed.passed());
+    /// ```
+    pub fn kills(mut self, count: u32, window: Duration) -> Self {
+        self.kills = count;
+        self.kill_window = window;
+        self
+    }
+
+    /// Fails a seed whose run goes past `at` of virtual time.
+    pub fn deadline(mut self, at: Duration) -> Self {
+        self.deadline = at;
+        self
+    }
+
+    /// How many of the last events of a failing run the report shows.
+    pub fn trace_tail(mut self, events: usize) -> Self {
+        self.trace_tail = events;
+        self
+    }
+
+    /// Runs every seed twice and fails if the traces differ (hidden
+    /// nondeterminism: hash map order, the wall clock, OS threads).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::testing::{FailureKind, Harness};
+    /// use std::collections::HashSet;
+    ///
+    /// // Iterating a HashSet: its order changes from run to run.
+    /// let report = Harness::new().seeds(10).check_determinism().explore(|| async {
+    ///     let names: HashSet<u32> = (0..32).collect();
+    ///     for n in names {
+    ///         actor_core::sleep(std::time::Duration::from_millis(n.into())).await;
+    ///     }
+    /// });
+    /// let failure = report.failure.unwrap();
+    /// assert!(matches!(failure.kind, FailureKind::Nondeterministic { .. }));
+    /// ```
+    pub fn check_determinism(mut self) -> Self {
+        self.check = true;
+        self
+    }
+
+    /// The command the report tells to run, after `ACTOR_SEED=<seed>`, to
+    /// replay a failure. By default it is `cargo test -- --exact <test>`
+    /// when run by the test harness (which names the thread after the
+    /// test).
+    pub fn replay_command(mut self, command: impl Into<String>) -> Self {
+        self.replay_command = Some(command.into());
+        self
+    }
+
+    /// The runtime configuration the harness uses for `seed`, for a run of
+    /// one's own with [`deterministic::run`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::testing::Harness;
+    /// use actor_core::deterministic;
+    ///
+    /// let config = Harness::new().config(7);
+    /// assert_eq!(config.seed(), Some(7));
+    /// let out = deterministic::run(config, async { 1 + 1 });
+    /// assert_eq!(out.result, Ok(2));
+    /// ```
+    pub fn config(&self, seed: u64) -> Config {
+        Config::seeded(seed)
+            .max_delay(self.max_delay)
+            .timer_jitter(self.timer_jitter)
+            .kills(self.kills, self.kill_window)
+            .deadline(self.deadline)
+            .trace_tail(self.trace_tail)
+    }
+
+    /// The seeds to run: the one in `ACTOR_SEED` if set, else the
+    /// configured range (its length overridden by `ACTOR_SEEDS`).
+    fn plan(&self) -> (Range<u64>, bool) {
+        let var = |name: &str| {
+            std::env::var(name).ok().map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .unwrap_or_else(|_| panic!("{name} must be a whole number, not {v:?}"))
+            })
+        };
+        if let Some(seed) = var(SEED_VAR) {
+            return (seed..seed.saturating_add(1), true);
+        }
+        let count = var(SEEDS_VAR).unwrap_or(self.seeds);
+        (
+            self.first_seed..self.first_seed.saturating_add(count),
+            false,
+        )
+    }
+
+    fn replay_hint(&self, seed: u64) -> String {
+        let command = match &self.replay_command {
+            Some(c) => c.clone(),
+            None => match std::thread::current().name() {
+                Some(test) if test != "main" => format!("cargo test -- --exact {test}"),
+                _ => "<the same command>".to_string(),
+            },
+        };
+        format!("{SEED_VAR}={seed} {command}")
+    }
+
+    /// Runs the body once under `seed`: its trace, virtual time, and what
+    /// went wrong if anything did.
+    fn run_seed<F, Fut>(&self, seed: u64, body: &F) -> (Trace, Duration, Option<FailureKind>)
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: Verdict,
+    {
+        let out = deterministic::run(self.config(seed), body());
+        let kind = match out.result {
+            Ok(v) => v.failure().map(FailureKind::Error),
+            Err(RunError::Panicked(m)) => Some(FailureKind::Panicked(m)),
+            Err(RunError::Deadlock(d)) => Some(FailureKind::Deadlock(d)),
+            Err(RunError::DeadlineReached(t)) => Some(FailureKind::DeadlineReached(t)),
+        };
+        (out.trace, out.elapsed, kind)
+    }
+
+    /// Runs `body` under every seed and returns what happened, stopping
+    /// at the first failing seed. Never panics because of the body: use it
+    /// to look for a failing seed from a program; use
+    /// [`run`](Harness::run) in a `#[test]`.
+    ///
+    /// `body` is called once per run to make the test's future.
+    ///
+    /// # Panics
+    ///
+    /// If `ACTOR_SEED` or `ACTOR_SEEDS` is set to something that is not a
+    /// whole number.
+    pub fn explore<F, Fut>(&self, body: F) -> Report
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: Verdict,
+    {
+        let (seeds, replayed) = self.plan();
+        let mut run = 0;
+        for seed in seeds.clone() {
+            run += 1;
+            let (trace, elapsed, mut kind) = self.run_seed(seed, &body);
+            if self.check {
+                let (again, _, kind_again) = self.run_seed(seed, &body);
+                if again.hash() != trace.hash() || kind_again != kind {
+                    kind = Some(FailureKind::Nondeterministic {
+                        first: trace.hash(),
+                        second: again.hash(),
+                    });
+                }
+            }
+            if let Some(kind) = kind {
+                return Report {
+                    seeds,
+                    seeds_run: run,
+                    replayed,
+                    failure: Some(Failure {
+                        seed,
+                        kind,
+                        knobs: self.config(seed).describe(),
+                        trace,
+                        elapsed,
+                        replay: self.replay_hint(seed),
+                    }),
+                };
+            }
+        }
+        Report {
+            seeds,
+            seeds_run: run,
+            replayed,
+            failure: None,
+        }
+    }
+
+    /// Runs `body` under every seed, and panics with the failure report at
+    /// the first seed that fails: the `#[test]` form of
+    /// [`explore`](Harness::explore).
+    ///
+    /// # Panics
+    ///
+    /// If a seed fails (the message is the report), or if `ACTOR_SEED` or
+    /// `ACTOR_SEEDS` is not a whole number.
+    #[track_caller]
+    pub fn run<F, Fut>(&self, body: F)
+    where
+        F: Fn() -> Fut,
+        Fut: Future,
+        Fut::Output: Verdict,
+    {
+        let report = self.explore(body);
+        if let Some(failure) = report.failure {
+            panic!("{failure}");
+        }
+    }
+}
+
+/// What [`Harness::explore`] found.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The seeds planned (one seed when replaying with `ACTOR_SEED`).
+    pub seeds: Range<u64>,
+    /// How many seeds ran (all of them, unless one failed).
+    pub seeds_run: u64,
+    /// Whether `ACTOR_SEED` chose the seed.
+    pub replayed: bool,
+    /// The first failing seed, if any.
+    pub failure: Option<Failure>,
+}
+
+impl Report {
+    /// Whether every seed passed.
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.failure {
+            Some(failure) => failure.fmt(f),
+            None => write!(
+                f,
+                "all {} seeds passed ({}..{})",
+                self.seeds_run, self.seeds.start, self.seeds.end
+            ),
+        }
+    }
+}
+
+/// A failing seed: what went wrong, under which knobs, the end of its
+/// trace, and how to replay it. Its `Display` is the failure report.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// The seed.
+    pub seed: u64,
+    /// What went wrong.
+    pub kind: FailureKind,
+    /// The knobs of the run, as text.
+    pub knobs: String,
+    /// The trace of the run (its hash, and its last events).
+    pub trace: Trace,
+    /// Virtual time at the end of the run.
+    pub elapsed: Duration,
+    /// How to replay it: `ACTOR_SEED=<seed> <command>`.
+    pub replay: String,
+}
+
+/// How a seed failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The body panicked, with this message.
+    Panicked(String),
+    /// The body returned an error, shown here.
+    Error(String),
+    /// Nothing could run and the body was not done.
+    Deadlock(Deadlock),
+    /// Virtual time passed the deadline.
+    DeadlineReached(Duration),
+    /// Two runs of the same seed gave different traces.
+    Nondeterministic {
+        /// The hash of the first run's trace.
+        first: u64,
+        /// The hash of the second run's trace.
+        second: u64,
+    },
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailureKind::Panicked(m) => write!(f, "the test body panicked: {m}"),
+            FailureKind::Error(e) => write!(f, "the test body returned an error: {e}"),
+            FailureKind::Deadlock(d) => write!(f, "{}", d.to_string().trim_end()),
+            FailureKind::DeadlineReached(t) => write!(f, "the virtual deadline of {t:?} passed"),
+            FailureKind::Nondeterministic { first, second } => write!(
+                f,
+                "two runs of the same seed differ (trace hashes {first:016x} and {second:016x}): \
+                 something outside the runtime's control chose an order (a hash map's \
+                 iteration order, the wall clock, an OS thread, unseeded randomness)"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "protocol test failed at seed {}", self.seed)?;
+        writeln!(f, "  failure: {}", self.kind)?;
+        writeln!(f, "  knobs:   {}", self.knobs)?;
+        writeln!(
+            f,
+            "  trace:   {} events over {:?} of virtual time, hash {:016x}",
+            self.trace.len(),
+            self.elapsed,
+            self.trace.hash()
+        )?;
+        let tail: Vec<_> = self.trace.tail().collect();
+        if !tail.is_empty() {
+            writeln!(f, "  last {} events:", tail.len())?;
+            for e in tail {
+                writeln!(f, "    {e}")?;
+            }
+        }
+        write!(f, "  replay:  {}", self.replay)
+    }
+}

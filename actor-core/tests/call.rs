@@ -29,7 +29,12 @@ fn server() -> Pid<Msg> {
                 }
                 Msg::Ignore(r) => ignored.push(r),
                 Msg::Drop(r) => drop(r),
-                Msg::DieThenReply(_) | Msg::Die => return ExitReason::other("died mid-call"),
+                Msg::DieThenReply(reply) => {
+                    // Ends without answering: the handle drops as it exits.
+                    let _unanswered = reply;
+                    return ExitReason::other("died mid-call");
+                }
+                Msg::Die => return ExitReason::other("died mid-call"),
                 Msg::Late(r, done) => {
                     actor_core::sleep(Duration::from_secs(10)).await;
                     done.send(r.send(1).is_err()).unwrap();
@@ -156,7 +161,10 @@ fn a_call_in_flight_to_a_process_that_dies_fails_with_its_reason() {
             // Sent first by the same sender, so it arrives first.
             s.send(Msg::Die).await.unwrap();
             let err = s.call(|r| Msg::Echo(1, r), Duration::from_secs(3600)).await;
-            assert_eq!(err, Err(CallError::Exited(ExitReason::other("died mid-call"))));
+            assert_eq!(
+                err,
+                Err(CallError::Exited(ExitReason::other("died mid-call")))
+            );
         });
     }
 }

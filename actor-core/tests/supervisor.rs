@@ -284,11 +284,13 @@ fn shutdown_timeout_then_kill_for_a_child_that_ignores_shutdown() {
                 // Started once it traps exits (an init handshake).
                 let (ready, is_ready) = tokio::sync::oneshot::channel();
                 let pid = spawn(move |mut ctx: Ctx<Stubborn>| async move {
-                    let _g = Stopped(l, "stubborn");
+                    let _g = Stopped(l.clone(), "stubborn");
                     ctx.trap_exit();
                     ready.send(()).unwrap();
                     loop {
-                        let Stubborn::Exit(_) = ctx.recv().await; // ignores shutdown
+                        // Notes the shutdown signal and ignores it.
+                        let Stubborn::Exit(e) = ctx.recv().await;
+                        l.lock().unwrap().push(format!("ignored {:?}", e.reason));
                     }
                 });
                 is_ready.await.unwrap();
@@ -305,7 +307,7 @@ fn shutdown_timeout_then_kill_for_a_child_that_ignores_shutdown() {
         sup.exit(ExitReason::Shutdown);
         sup.wait().await;
         assert_eq!(actor_core::now() - t0, Duration::from_secs(7));
-        assert_eq!(take(&log), ["stop stubborn"]);
+        assert_eq!(take(&log), ["ignored shutdown", "stop stubborn"]);
     });
 }
 

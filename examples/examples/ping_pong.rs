@@ -8,7 +8,6 @@ use std::time::Instant;
 
 use actor_core::{Ctx, ExitReason, Pid, Runtime, spawn};
 
-
 fn main() {
     let rounds: u64 = std::env::args()
         .nth(1)

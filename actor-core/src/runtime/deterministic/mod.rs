@@ -284,6 +284,8 @@ pub(crate) struct Executor {
     serial: Cell<u64>,
     current: Cell<Option<usize>>,
     main_waiting: Cell<&'static str>,
+    /// The main future's waker, so that it too can be made to run next.
+    main_waker: RefCell<Option<Arc<TaskWaker>>>,
     pair_last: RefCell<HashMap<(Option<ProcessId>, ProcessId), Duration>>,
     processes: RefCell<BTreeMap<ProcessId, ProcEntry>>,
     trace: RefCell<Trace>,
@@ -303,6 +305,7 @@ impl Executor {
             serial: Cell::new(0),
             current: Cell::new(None),
             main_waiting: Cell::new("its own future"),
+            main_waker: RefCell::new(None),
             pair_last: RefCell::new(HashMap::new()),
             processes: RefCell::new(BTreeMap::new()),
             trace: RefCell::new(Trace::new(config.trace_tail)),
@@ -353,7 +356,7 @@ impl Executor {
     }
 
     pub(crate) fn current_task(&self) -> Option<usize> {
-        self.current.get().filter(|&t| t != MAIN)
+        self.current.get()
     }
 
     pub(crate) fn waiting_on(&self, what: &'static str) {
@@ -400,6 +403,10 @@ impl Executor {
     pub(crate) fn wake_first(&self, t: usize) {
         let waker = match self.tasks.borrow().get(t) {
             Some(Some(task)) => task.waker.clone(),
+            _ if t == MAIN => match self.main_waker.borrow().as_ref() {
+                Some(w) => w.clone(),
+                None => return,
+            },
             _ => return,
         };
         let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
@@ -660,6 +667,7 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
         ready: ex.ready.clone(),
         scheduled: AtomicBool::new(false),
     });
+    *ex.main_waker.borrow_mut() = Some(main_waker.clone());
     main_waker.wake_by_ref();
     let mut fut = std::pin::pin!(fut);
     let mut output = None;
