@@ -1,0 +1,907 @@
+//! Sockets: TCP and Unix listeners as processes that hand each connection
+//! to a connection process under a supervisor; connections read in a
+//! process body ([`Conn`], passive) or delivered as messages with
+//! credit-based flow control ([`ActiveConn`], Erlang's `{active, once}`).
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actor_core::{
+    AnyPid, CallError, ChildSpec, Ctx, Down, ExitReason, IntoExitReason, Pid, Restart, Shutdown,
+    StartError, Supervisor, SupervisorMsg, spawn,
+};
+use bytes::{Bytes, BytesMut};
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
+
+use crate::error::{Error, need_reactor};
+use crate::id::IoId;
+
+/// The address of a socket's end: a TCP address, or a Unix socket path
+/// (`None` for an unnamed Unix socket).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Addr {
+    /// A TCP address.
+    Tcp(SocketAddr),
+    /// A Unix socket, with its path if it has one.
+    Unix(Option<PathBuf>),
+}
+
+impl Addr {
+    /// The IP address, for TCP.
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.tcp().map(|a| a.ip())
+    }
+
+    /// The TCP address, for TCP.
+    pub fn tcp(&self) -> Option<SocketAddr> {
+        match self {
+            Addr::Tcp(a) => Some(*a),
+            Addr::Unix(_) => None,
+        }
+    }
+
+    /// The path, for a named Unix socket.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Addr::Unix(p) => p.as_deref(),
+            Addr::Tcp(_) => None,
+        }
+    }
+
+    fn unix(a: &tokio::net::unix::SocketAddr) -> Self {
+        Addr::Unix(a.as_pathname().map(Path::to_path_buf))
+    }
+}
+
+impl std::fmt::Display for Addr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Addr::Tcp(a) => write!(f, "{a}"),
+            Addr::Unix(Some(p)) => write!(f, "unix:{}", p.display()),
+            Addr::Unix(None) => f.write_str("unix:(unnamed)"),
+        }
+    }
+}
+
+/// A connected stream socket, TCP or Unix.
+#[derive(Debug)]
+enum Stream {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Stream {
+    async fn readable(&self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.readable().await,
+            Stream::Unix(s) => s.readable().await,
+        }
+    }
+
+    async fn writable(&self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.writable().await,
+            Stream::Unix(s) => s.writable().await,
+        }
+    }
+
+    fn try_read_buf(&self, buf: &mut BytesMut) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_read_buf(buf),
+            Stream::Unix(s) => s.try_read_buf(buf),
+        }
+    }
+
+    fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_read(buf),
+            Stream::Unix(s) => s.try_read(buf),
+        }
+    }
+
+    fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.try_write(buf),
+            Stream::Unix(s) => s.try_write(buf),
+        }
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Stream::Tcp(s) => s.as_fd(),
+            Stream::Unix(s) => s.as_fd(),
+        }
+    }
+
+    /// Reads into `buf` (growing it), waiting for data; `Ok(0)` at end of
+    /// file. Cancel safe.
+    async fn read_buf(&self, buf: &mut BytesMut, min_room: usize) -> io::Result<usize> {
+        loop {
+            if buf.capacity() - buf.len() < min_room {
+                buf.reserve(min_room);
+            }
+            match self.try_read_buf(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.readable().await?,
+                r => return r,
+            }
+        }
+    }
+
+    async fn write_all(&self, mut data: &[u8], timeout: Option<Duration>) -> Result<(), Error> {
+        while !data.is_empty() {
+            match self.try_write(data) {
+                Ok(n) => data = &data[n..],
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    limit(timeout, "write", self.writable()).await?
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    fn shutdown_write(&self) -> Result<(), Error> {
+        Ok(rustix::net::shutdown(
+            self.fd(),
+            rustix::net::Shutdown::Write,
+        )?)
+    }
+}
+
+/// Runs an IO wait with an optional time limit.
+async fn limit<F: Future<Output = io::Result<()>>>(
+    timeout: Option<Duration>,
+    op: &'static str,
+    f: F,
+) -> Result<(), Error> {
+    match timeout {
+        None => Ok(f.await?),
+        Some(d) => match actor_core::timeout(d, f).await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(Error::TimedOut { op }),
+        },
+    }
+}
+
+/// The size of the chunks a connection reads at a time.
+const CHUNK: usize = 16 * 1024;
+
+/// A connection, read and written from its process's body (passive mode,
+/// Erlang's `{active, false}`): `read` waits cooperatively, `write_all`
+/// waits for room.
+///
+/// A read or write timeout turns a silent or stuck peer into
+/// [`Error::TimedOut`]; a reset into [`Error::ConnectionReset`]. Returned
+/// from the process body with `?`, either becomes its exit reason.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::Runtime;
+/// use actor_io::Conn;
+///
+/// Runtime::tokio_current_thread().block_on(async {
+///     let (mut a, mut b) = Conn::pair().unwrap();
+///     a.write_all(b"ping").await.unwrap();
+///     a.shutdown_write().unwrap();
+///     let mut buf = [0; 8];
+///     let n = b.read(&mut buf).await.unwrap();
+///     assert_eq!(&buf[..n], b"ping");
+///     assert_eq!(b.read(&mut buf).await.unwrap(), 0); // end of file
+/// });
+/// ```
+#[derive(Debug)]
+pub struct Conn {
+    id: IoId,
+    stream: Stream,
+    peer: Addr,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+}
+
+impl Conn {
+    fn new(stream: Stream, peer: Addr) -> Self {
+        Conn {
+            id: IoId::next(),
+            stream,
+            peer,
+            read_timeout: None,
+            write_timeout: None,
+        }
+    }
+
+    /// Connects to a TCP address (`"127.0.0.1:8000"`, `"localhost:80"`;
+    /// names are resolved without blocking the runtime).
+    ///
+    /// # Errors
+    ///
+    /// The OS error ([`Error::Io`] with `ConnectionRefused`, ...), or
+    /// [`Error::NoReactor`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a cancelled connect leaves nothing behind.
+    pub async fn connect_tcp(addr: &str) -> Result<Conn, Error> {
+        need_reactor()?;
+        let s = TcpStream::connect(addr).await?;
+        let peer = Addr::Tcp(s.peer_addr()?);
+        Ok(Conn::new(Stream::Tcp(s), peer))
+    }
+
+    /// Connects to a Unix socket.
+    ///
+    /// # Errors
+    ///
+    /// The OS error, or [`Error::NoReactor`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn connect_unix(path: impl AsRef<Path>) -> Result<Conn, Error> {
+        need_reactor()?;
+        let path = path.as_ref();
+        let s = UnixStream::connect(path).await?;
+        Ok(Conn::new(Stream::Unix(s), Addr::Unix(Some(path.into()))))
+    }
+
+    /// A connected pair of Unix sockets (a socketpair).
+    ///
+    /// # Errors
+    ///
+    /// The OS error, or [`Error::NoReactor`].
+    pub fn pair() -> Result<(Conn, Conn), Error> {
+        need_reactor()?;
+        let (a, b) = UnixStream::pair()?;
+        Ok((
+            Conn::new(Stream::Unix(a), Addr::Unix(None)),
+            Conn::new(Stream::Unix(b), Addr::Unix(None)),
+        ))
+    }
+
+    /// The id carried by this connection's events once it is active.
+    pub fn id(&self) -> IoId {
+        self.id
+    }
+
+    /// The other end's address.
+    pub fn peer(&self) -> &Addr {
+        &self.peer
+    }
+
+    /// How long a read may wait for data before it fails with
+    /// [`Error::TimedOut`]; `None` (the default) waits forever.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) {
+        self.read_timeout = timeout;
+    }
+
+    /// How long a write may wait for room (the peer not reading) before it
+    /// fails with [`Error::TimedOut`]; `None` (the default) waits forever.
+    pub fn set_write_timeout(&mut self, timeout: Option<Duration>) {
+        self.write_timeout = timeout;
+    }
+
+    /// Reads what is there into `buf`, waiting until something is;
+    /// `Ok(0)` at end of file (the peer closed or half-closed).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimedOut`] after the read timeout, [`Error::ConnectionReset`],
+    /// or another OS error.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: nothing is read unless the future completes.
+    pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        loop {
+            match self.stream.try_read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    limit(self.read_timeout, "read", self.stream.readable()).await?
+                }
+                r => return Ok(r?),
+            }
+        }
+    }
+
+    /// Reads what is there, appending it to `buf` (which grows as needed);
+    /// `Ok(0)` at end of file.
+    ///
+    /// # Errors
+    ///
+    /// As [`read`](Conn::read).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn read_buf(&mut self, buf: &mut BytesMut) -> Result<usize, Error> {
+        if buf.capacity() - buf.len() < 1024 {
+            buf.reserve(CHUNK);
+        }
+        loop {
+            match self.stream.try_read_buf(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    limit(self.read_timeout, "read", self.stream.readable()).await?
+                }
+                r => return Ok(r?),
+            }
+        }
+    }
+
+    /// Writes all of `data`, waiting for room as needed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimedOut`] if the peer stops reading for longer than the
+    /// write timeout, [`Error::Closed`] or [`Error::ConnectionReset`] if it
+    /// has gone.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: part of `data` may have been written.
+    pub async fn write_all(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.stream.write_all(data, self.write_timeout).await
+    }
+
+    /// Half-closes the connection: the peer reads end of file; this side
+    /// can still read.
+    ///
+    /// # Errors
+    ///
+    /// The OS error.
+    pub fn shutdown_write(&self) -> Result<(), Error> {
+        self.stream.shutdown_write()
+    }
+
+    /// Active mode: from now on data arrives in `owner`'s mailbox as
+    /// [`SocketEvent`]s, one message per credit. It starts with one credit
+    /// (`{active, once}`); [`ActiveConn::arm`] or
+    /// [`ActiveConn::grant`] gives more. With no credit nothing is read,
+    /// so the peer is slowed by TCP's own flow control.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Runtime};
+    /// use actor_io::{Conn, SocketEvent};
+    ///
+    /// Runtime::tokio().block_on(async {
+    ///     let (a, mut b) = Conn::pair().unwrap();
+    ///     let owner = spawn(move |mut ctx: Ctx<SocketEvent>| async move {
+    ///         let conn = a.into_active(&ctx.pid());
+    ///         let mut got = Vec::new();
+    ///         loop {
+    ///             match ctx.recv().await {
+    ///                 SocketEvent::Data { data, .. } => {
+    ///                     got.extend_from_slice(&data);
+    ///                     conn.arm();
+    ///                 }
+    ///                 SocketEvent::Closed { .. } => break,
+    ///                 SocketEvent::Error { error, .. } => panic!("{error}"),
+    ///                 _ => {}
+    ///             }
+    ///         }
+    ///         assert_eq!(got, b"hello");
+    ///     });
+    ///     b.write_all(b"hello").await.unwrap();
+    ///     b.shutdown_write().unwrap();
+    ///     assert!(owner.wait().await.is_normal());
+    /// });
+    /// ```
+    pub fn into_active<M>(self, owner: &Pid<M>) -> ActiveConn
+    where
+        M: From<SocketEvent> + Send + 'static,
+    {
+        let stream = Arc::new(self.stream);
+        let shared = stream.clone();
+        let owner = owner.clone();
+        let id = self.id;
+        let helper = spawn(move |ctx: Ctx<SockCmd>| active_loop(ctx, shared, owner, id));
+        ActiveConn {
+            id,
+            stream,
+            peer: self.peer,
+            write_timeout: self.write_timeout,
+            helper,
+        }
+    }
+}
+
+impl AsFd for Conn {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.stream.fd()
+    }
+}
+
+/// A message from an [`ActiveConn`]; the owner's message type implements
+/// `From<SocketEvent>`.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum SocketEvent {
+    /// Data read from the connection (one credit's worth).
+    Data {
+        /// The connection.
+        conn: IoId,
+        /// What was read.
+        data: Bytes,
+    },
+    /// The peer closed its side (end of file). Writing may still work
+    /// (a half-close); no more data will come.
+    Closed {
+        /// The connection.
+        conn: IoId,
+    },
+    /// Reading failed ([`Error::ConnectionReset`], ...). No more data will
+    /// come.
+    Error {
+        /// The connection.
+        conn: IoId,
+        /// What went wrong.
+        error: Error,
+    },
+}
+
+impl SocketEvent {
+    /// The connection this event comes from.
+    pub fn conn(&self) -> IoId {
+        match self {
+            SocketEvent::Data { conn, .. }
+            | SocketEvent::Closed { conn }
+            | SocketEvent::Error { conn, .. } => *conn,
+        }
+    }
+}
+
+pub(crate) enum SockCmd {
+    Grant(u32),
+    Stop,
+    OwnerDown,
+}
+
+impl From<Down> for SockCmd {
+    fn from(_: Down) -> Self {
+        SockCmd::OwnerDown
+    }
+}
+
+/// A connection in active mode (see [`Conn::into_active`]): data arrives as
+/// messages; writes go straight to the socket. Dropping it closes the
+/// connection.
+#[derive(Debug)]
+pub struct ActiveConn {
+    id: IoId,
+    stream: Arc<Stream>,
+    peer: Addr,
+    write_timeout: Option<Duration>,
+    helper: Pid<SockCmd>,
+}
+
+impl ActiveConn {
+    /// The id carried by this connection's events.
+    pub fn id(&self) -> IoId {
+        self.id
+    }
+
+    /// The other end's address.
+    pub fn peer(&self) -> &Addr {
+        &self.peer
+    }
+
+    /// One more message may be delivered (`{active, once}` again).
+    pub fn arm(&self) {
+        self.grant(1);
+    }
+
+    /// `n` more messages may be delivered (Erlang's `{active, N}`).
+    pub fn grant(&self, n: u32) {
+        let _ = self.helper.try_send(SockCmd::Grant(n));
+    }
+
+    /// Writes all of `data`, waiting for room as needed.
+    ///
+    /// # Errors
+    ///
+    /// As [`Conn::write_all`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: part of `data` may have been written.
+    pub async fn write_all(&self, data: &[u8]) -> Result<(), Error> {
+        self.stream.write_all(data, self.write_timeout).await
+    }
+
+    /// Half-closes the connection; see [`Conn::shutdown_write`].
+    ///
+    /// # Errors
+    ///
+    /// The OS error.
+    pub fn shutdown_write(&self) -> Result<(), Error> {
+        self.stream.shutdown_write()
+    }
+
+    /// The process that reads the connection, to monitor or link to.
+    pub fn process(&self) -> AnyPid {
+        AnyPid::from(&self.helper)
+    }
+}
+
+impl AsFd for ActiveConn {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.stream.fd()
+    }
+}
+
+impl Drop for ActiveConn {
+    fn drop(&mut self) {
+        let _ = self.helper.try_send(SockCmd::Stop);
+    }
+}
+
+async fn active_loop<M>(mut ctx: Ctx<SockCmd>, stream: Arc<Stream>, owner: Pid<M>, id: IoId)
+where
+    M: From<SocketEvent> + Send + 'static,
+{
+    ctx.monitor(&owner);
+    let mut credit: u32 = 1;
+    let mut buf = BytesMut::new();
+    loop {
+        if credit == 0 {
+            match ctx.recv().await {
+                SockCmd::Grant(n) => credit = credit.saturating_add(n),
+                SockCmd::Stop | SockCmd::OwnerDown => return,
+            }
+            continue;
+        }
+        let event = tokio::select! {
+            biased;
+            cmd = ctx.recv() => match cmd {
+                SockCmd::Grant(n) => {
+                    credit = credit.saturating_add(n);
+                    continue;
+                }
+                SockCmd::Stop | SockCmd::OwnerDown => return,
+            },
+            r = stream.read_buf(&mut buf, CHUNK) => match r {
+                Ok(0) => SocketEvent::Closed { conn: id },
+                Ok(_) => SocketEvent::Data { conn: id, data: buf.split().freeze() },
+                Err(e) => SocketEvent::Error { conn: id, error: e.into() },
+            },
+        };
+        let last = !matches!(event, SocketEvent::Data { .. });
+        if owner.send(M::from(event)).await.is_err() || last {
+            return;
+        }
+        credit -= 1;
+    }
+}
+
+/// Where a [`Listener`] listens.
+#[derive(Clone, Debug)]
+enum Bind {
+    Tcp(String),
+    Unix(PathBuf),
+}
+
+/// A listening socket to be served by a listener process: each accepted
+/// connection becomes a process of its own, started under a dynamic
+/// supervisor as a temporary child, so that one that crashes affects no
+/// other.
+///
+/// # Examples
+///
+/// An echo server:
+///
+/// ```
+/// use actor_core::{Ctx, Runtime};
+/// use actor_io::{Conn, Error, Listener};
+///
+/// Runtime::tokio().block_on(async {
+///     let server = Listener::tcp("127.0.0.1:0")
+///         .serve(|_ctx: Ctx<()>, mut conn: Conn| async move {
+///             let mut buf = [0; 1024];
+///             loop {
+///                 let n = conn.read(&mut buf).await?;
+///                 if n == 0 {
+///                     return Ok::<(), Error>(());
+///                 }
+///                 conn.write_all(&buf[..n]).await?;
+///             }
+///         })
+///         .await
+///         .unwrap();
+///     let addr = server.addr().tcp().unwrap().to_string();
+///     let mut client = Conn::connect_tcp(&addr).await.unwrap();
+///     client.write_all(b"hello").await.unwrap();
+///     let mut buf = [0; 5];
+///     let mut got = 0;
+///     while got < 5 {
+///         got += client.read(&mut buf[got..]).await.unwrap();
+///     }
+///     assert_eq!(&buf, b"hello");
+///     server.stop();
+///     server.wait().await;
+/// });
+/// ```
+#[derive(Clone, Debug)]
+pub struct Listener {
+    bind: Bind,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    nodelay: bool,
+}
+
+impl Listener {
+    /// A TCP listener on `addr` (`"127.0.0.1:0"` picks a free port).
+    pub fn tcp(addr: &str) -> Self {
+        Self::with(Bind::Tcp(addr.to_string()))
+    }
+
+    /// A Unix socket listener on `path`. The socket file is removed when
+    /// the listener ends.
+    pub fn unix(path: impl AsRef<Path>) -> Self {
+        Self::with(Bind::Unix(path.as_ref().to_path_buf()))
+    }
+
+    fn with(bind: Bind) -> Self {
+        Listener {
+            bind,
+            read_timeout: None,
+            write_timeout: None,
+            nodelay: true,
+        }
+    }
+
+    /// The read timeout each accepted [`Conn`] starts with.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// The write timeout each accepted [`Conn`] starts with.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = Some(timeout);
+        self
+    }
+
+    /// Whether accepted TCP connections disable Nagle's algorithm
+    /// (`TCP_NODELAY`; on by default).
+    pub fn nodelay(mut self, on: bool) -> Self {
+        self.nodelay = on;
+        self
+    }
+
+    /// Binds, then starts the listener process and its connection
+    /// supervisor. Each accepted connection runs `handler` in a new
+    /// process, with the connection and the process's context; what the
+    /// handler returns is the process's exit reason.
+    ///
+    /// # Errors
+    ///
+    /// The OS error from binding ([`Error::Io`] with `AddrInUse`, ...),
+    /// [`Error::NoReactor`], or [`Error::Closed`] if the listener could not
+    /// start its supervisor.
+    ///
+    /// # Cancel safety
+    ///
+    /// If cancelled, the socket is closed and a listener process that was
+    /// starting ends by itself, unless the cancellation falls in the short
+    /// window after the listener has reported back and before this future
+    /// returns; then it keeps serving with no one holding its [`Server`].
+    /// Await it to the end.
+    pub async fn serve<M, H, Fut>(self, handler: H) -> Result<Server, Error>
+    where
+        M: Send + 'static,
+        H: Fn(Ctx<M>, Conn) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoExitReason,
+    {
+        need_reactor()?;
+        let (listener, addr) = match &self.bind {
+            Bind::Tcp(a) => {
+                let l = TcpListener::bind(a.as_str()).await?;
+                let addr = Addr::Tcp(l.local_addr()?);
+                (Accept::Tcp(l), addr)
+            }
+            Bind::Unix(p) => {
+                let l = UnixListener::bind(p)?;
+                let addr = Addr::unix(&l.local_addr()?);
+                let cleanup = RemoveOnDrop(p.clone());
+                (
+                    Accept::Unix {
+                        listener: l,
+                        _cleanup: cleanup,
+                    },
+                    addr,
+                )
+            }
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let handler = Arc::new(handler);
+        let pid = spawn(move |ctx: Ctx<()>| listen_loop(ctx, listener, self, handler, tx));
+        match rx.await {
+            Ok(sup) => Ok(Server {
+                listener: AnyPid::from(pid),
+                sup,
+                addr,
+            }),
+            Err(_) => Err(Error::Closed),
+        }
+    }
+}
+
+/// A listening socket, TCP or Unix.
+enum Accept {
+    Tcp(TcpListener),
+    Unix {
+        listener: UnixListener,
+        _cleanup: RemoveOnDrop,
+    },
+}
+
+/// Removes a Unix socket's file when the listener goes.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+impl Accept {
+    async fn accept(&self, nodelay: bool) -> io::Result<(Stream, Addr)> {
+        match self {
+            Accept::Tcp(l) => {
+                let (s, a) = l.accept().await?;
+                if nodelay {
+                    let _ = s.set_nodelay(true);
+                }
+                Ok((Stream::Tcp(s), Addr::Tcp(a)))
+            }
+            Accept::Unix { listener, .. } => {
+                let (s, a) = listener.accept().await?;
+                Ok((Stream::Unix(s), Addr::unix(&a)))
+            }
+        }
+    }
+}
+
+/// Accept errors that say "not now" rather than "never".
+fn transient(e: &io::Error) -> bool {
+    use rustix::io::Errno;
+    matches!(
+        e.raw_os_error().map(Errno::from_raw_os_error),
+        Some(
+            Errno::MFILE
+                | Errno::NFILE
+                | Errno::NOBUFS
+                | Errno::NOMEM
+                | Errno::CONNABORTED
+                | Errno::INTR
+                | Errno::PROTO
+                | Errno::PERM
+        )
+    )
+}
+
+async fn listen_loop<M, H, Fut>(
+    ctx: Ctx<()>,
+    listener: Accept,
+    opts: Listener,
+    handler: Arc<H>,
+    started: tokio::sync::oneshot::Sender<Pid<SupervisorMsg>>,
+) -> ExitReason
+where
+    M: Send + 'static,
+    H: Fn(Ctx<M>, Conn) -> Fut + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoExitReason,
+{
+    // Started from inside this process, the supervisor takes it as its
+    // parent: when the listener ends, for any reason, the supervisor stops
+    // every connection and ends too.
+    let sup = match Supervisor::dynamic().start().await {
+        Ok(sup) => sup,
+        Err(e) => return ExitReason::error(e),
+    };
+    ctx.link(&sup);
+    if started.send(sup.clone()).is_err() {
+        return ExitReason::Normal;
+    }
+    let mut serial: u64 = 0;
+    loop {
+        let (stream, peer) = match listener.accept(opts.nodelay).await {
+            Ok(accepted) => accepted,
+            Err(e) if transient(&e) => {
+                tracing::warn!(error = %e, "accept failed; retrying");
+                actor_core::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            Err(e) => return ExitReason::error(Error::from(e)),
+        };
+        serial += 1;
+        let mut conn = Conn::new(stream, peer);
+        conn.read_timeout = opts.read_timeout;
+        conn.write_timeout = opts.write_timeout;
+        let slot = Arc::new(Mutex::new(Some(conn)));
+        let handler = handler.clone();
+        let spec = ChildSpec::new(format!("conn-{serial}"), move || {
+            let slot = slot.clone();
+            let handler = handler.clone();
+            async move {
+                let conn = slot
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take()
+                    .ok_or_else(|| StartError::Failed(ExitReason::other("connection taken")))?;
+                Ok(AnyPid::from(spawn(move |ctx: Ctx<M>| handler(ctx, conn))))
+            }
+        })
+        .restart(Restart::Temporary)
+        .shutdown(Shutdown::Timeout(Duration::from_secs(1)));
+        if let Err(e) = sup.start_child(spec).await {
+            return ExitReason::error(e);
+        }
+    }
+}
+
+/// A running listener (see [`Listener::serve`]): its address, its process
+/// and the supervisor of its connections.
+#[derive(Clone, Debug)]
+pub struct Server {
+    listener: AnyPid,
+    sup: Pid<SupervisorMsg>,
+    addr: Addr,
+}
+
+impl Server {
+    /// The address it listens on (with the port picked for `:0`).
+    pub fn addr(&self) -> &Addr {
+        &self.addr
+    }
+
+    /// The listener process. Stopping or killing it stops the server and
+    /// every connection.
+    pub fn process(&self) -> &AnyPid {
+        &self.listener
+    }
+
+    /// The supervisor of the connection processes.
+    pub fn supervisor(&self) -> &Pid<SupervisorMsg> {
+        &self.sup
+    }
+
+    /// How many connection processes are running.
+    ///
+    /// # Errors
+    ///
+    /// [`CallError`] if the server has stopped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn connections(&self) -> Result<usize, CallError> {
+        Ok(self.sup.which_children().await?.len())
+    }
+
+    /// Stops accepting and stops every connection (with a `shutdown` exit
+    /// signal, then a kill after one second).
+    pub fn stop(&self) {
+        self.listener.exit(ExitReason::Shutdown);
+    }
+
+    /// Waits until the listener and all its connections have ended;
+    /// returns the listener's exit reason.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn wait(&self) -> ExitReason {
+        let reason = self.listener.wait().await;
+        self.sup.wait().await;
+        reason
+    }
+}
