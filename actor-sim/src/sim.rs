@@ -500,10 +500,11 @@ struct World {
 
 impl World {
     fn current_mut(&mut self, id: RobotId) -> Result<&mut Option<ProcessId>, SimError> {
-        (id as usize)
-            .checked_sub(1)
-            .and_then(|i| self.current.get_mut(i))
-            .ok_or_else(|| SimError::UnknownRobot(id))
+        // A `match`, not `ok_or`: the error is built only on its own path.
+        match (id as usize).checked_sub(1) {
+            Some(i) if i < self.current.len() => Ok(&mut self.current[i]),
+            _ => Err(SimError::UnknownRobot(id)),
+        }
     }
 }
 

@@ -217,11 +217,11 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     }
 
     fn slot(&mut self, id: RobotId) -> Result<&mut Held<A>, SimError> {
-        let index = usize::try_from(id)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .ok_or_else(|| SimError::UnknownRobot(id))?;
-        self.robots.get_mut(index).ok_or_else(|| SimError::UnknownRobot(id))
+        // A `match`, not `ok_or`: the error is built only on its own path.
+        match usize::try_from(id).ok().and_then(|i| i.checked_sub(1)) {
+            Some(i) if i < self.robots.len() => Ok(&mut self.robots[i]),
+            _ => Err(SimError::UnknownRobot(id)),
+        }
     }
 
     /// `JOIN` from a robot: it is now at `addr`, with `state`.

@@ -3,7 +3,7 @@
 //!
 //! Every benchmark driver runs as a task spawned on the runtime's own workers
 //! (never from `block_on` outside them), takes its counts from
-//! [`Counts`](crate::workloads::Counts), and ends on a barrier that proves the
+//! [`Counts`], and ends on a barrier that proves the
 //! work was done. The one exception is actor-core's robot-world, which
 //! `actor_sim::run` drives on a runtime of its own.
 
