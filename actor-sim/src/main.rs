@@ -13,6 +13,12 @@ mod cli;
 
 use std::process::ExitCode;
 
+/// mimalloc rather than the system allocator: a run allocates and frees a
+/// message per robot per tick from both worker threads, which glibc's
+/// malloc serves markedly slower (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = cli::Args::from_env();
     match run(&args) {
