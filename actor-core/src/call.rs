@@ -231,6 +231,10 @@ impl<M: Send + 'static> Pid<M> {
             })
             .await
         };
+        if timeout == crate::timer::INFINITY {
+            // No deadline: no timer to arm, and no wrapper to poll through.
+            return exchange.await;
+        }
         crate::timer::timeout(timeout, exchange)
             .await
             .unwrap_or(Err(CallError::Timeout))
