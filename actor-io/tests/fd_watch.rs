@@ -114,12 +114,12 @@ async fn re_arming_without_draining_reports_again() {
 #[tokio::test]
 async fn a_socket_error_arrives_as_a_message() {
     use rustix::net::{AddressFamily, SocketFlags, SocketType, ipproto};
-    // A port that is closed: bind one, note it, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port that refuses connections: bound, so nothing else can take it
+    // during the test, but not listening.
+    let holder = rustix::net::socket(AddressFamily::INET, SocketType::STREAM, None).unwrap();
+    rustix::net::bind(&holder, &std::net::SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+    let bound = rustix::net::getsockname(&holder).unwrap();
+    let port = std::net::SocketAddr::try_from(bound).unwrap().port();
     let owner = spawn(move |mut ctx: Ctx<Msg>| async move {
         let sock = rustix::net::socket_with(
             AddressFamily::INET,
@@ -144,6 +144,7 @@ async fn a_socket_error_arrives_as_a_message() {
     });
     let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
     assert!(reason.is_normal(), "{reason}");
+    drop(holder);
 }
 
 /// A pipe's write end whose reader has gone reports Closed, not a panic

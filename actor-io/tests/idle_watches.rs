@@ -65,14 +65,22 @@ async fn ten_thousand_idle_watches_cost_no_cpu() {
     });
     let go = rx.await.unwrap();
     let ticks_per_sec = 100; // USER_HZ on Linux
-    let before = cpu_ticks();
-    // The measurement window: wall time passes, CPU time must not.
-    std::thread::sleep(Duration::from_millis(1000));
-    let spent = cpu_ticks() - before;
+    // Measurement windows: wall time passes, CPU time must not. The first
+    // may still see the tail of setting up ten thousand watches on the
+    // other worker, so the test asks for one quiet window out of three; a
+    // watch that polled or spun would show in every one.
+    let mut spent_ms = Vec::new();
+    for _ in 0..3 {
+        let before = cpu_ticks();
+        std::thread::sleep(Duration::from_millis(1000));
+        spent_ms.push((cpu_ticks() - before) * 1000 / ticks_per_sec);
+        if spent_ms.last().is_some_and(|&ms| ms <= 50) {
+            break;
+        }
+    }
     assert!(
-        spent * 1000 / ticks_per_sec <= 50,
-        "{N} idle watches used {} ms of CPU in 1 s",
-        spent * 1000 / ticks_per_sec
+        spent_ms.last().is_some_and(|&ms| ms <= 50),
+        "{N} idle watches used {spent_ms:?} ms of CPU in successive 1 s windows"
     );
     go.send(()).unwrap();
     let reason = actor_core::timeout(Duration::from_secs(30), owner.wait())

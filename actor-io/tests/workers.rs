@@ -10,23 +10,37 @@ use actor_io::{ChildExit, Error};
 
 const T: Duration = Duration::from_secs(20);
 
-/// Worker mode. In the parent this test does nothing; a worker child runs
-/// only this test (by name), and `enter` serves and exits there.
+/// Worker mode: a worker child runs only this test (by name), and the
+/// `enter` of its kind serves and exits there. In the test run itself,
+/// which is no worker, every `enter` returns at once without serving.
 #[test]
 fn worker_entry() {
-    worker::enter("square", |n: u64| n * n);
+    let served = std::cell::Cell::new(false);
+    worker::enter("square", |n: u64| {
+        served.set(true);
+        n * n
+    });
+    let mut total = 0u64;
+    worker::enter("sum", |n: u64| {
+        served.set(true);
+        total += n;
+        total
+    });
     worker::enter("crashy", |n: u64| {
+        served.set(true);
         if n == 13 {
             panic!("unlucky");
         }
         n
     });
     worker::enter("suicide", |_: u64| -> u64 {
+        served.set(true);
         // Dies while serving the call.
         let me = rustix::process::getpid();
         rustix::process::kill_process(me, rustix::process::Signal::KILL).unwrap();
         unreachable!("killed")
     });
+    assert!(!served.get(), "enter served outside a worker");
 }
 
 fn start<Req, Resp>(kind: &str) -> Worker<Req, Resp>
@@ -58,8 +72,19 @@ fn exists(os_pid: u32) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_and_casts_are_served_in_order() {
+    // A running sum shows the order: the cast is served before the call.
+    let sum: Worker<u64, u64> = start("sum");
+    sum.send(3).await.unwrap(); // a cast: its answer is dropped
+    assert_eq!(sum.call(0, T).await, Ok(3));
+    assert_eq!(sum.call(4, T).await, Ok(7));
+    sum.stop();
+    assert!(
+        actor_core::timeout(T, sum.wait())
+            .await
+            .unwrap()
+            .is_normal()
+    );
     let w: Worker<u64, u64> = start("square");
-    w.send(3).await.unwrap(); // a cast: its answer is dropped
     assert_eq!(w.call(12, T).await, Ok(144));
     // Many callers at once, each gets its own answer.
     let callers: Vec<_> = (0..20u64)

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn robot_world(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_robot-world"))
@@ -24,7 +25,10 @@ fn stderr(out: &Output) -> String {
 
 /// A usage error: exit code 2, a message naming the problem, no panic.
 fn assert_usage_error(args: &[&str], needle: &str) {
-    let out = robot_world(args, &scratch("usage"));
+    // A directory of its own: tests run in parallel, and `scratch` empties it.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let dir = scratch(&format!("usage-{}", CALLS.fetch_add(1, Ordering::Relaxed)));
+    let out = robot_world(args, &dir);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     assert!(err.contains(needle), "{args:?}: {err}");

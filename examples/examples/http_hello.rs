@@ -12,19 +12,8 @@
 
 use actor_core::Runtime;
 
-fn port() -> u16 {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == "--port") {
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|p| p.parse().ok())
-            .expect("--port needs a port number"),
-        None => 8000,
-    }
-}
-
 fn main() {
-    let addr = format!("127.0.0.1:{}", port());
+    let addr = format!("127.0.0.1:{}", examples::port_flag("http_hello", 8000));
     Runtime::tokio().block_on(async {
         let server = match examples::http_hello::start(&addr).await {
             Ok(server) => server,

@@ -14,19 +14,8 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 
-fn port() -> u16 {
-    let args: Vec<String> = std::env::args().collect();
-    match args.iter().position(|a| a == "--port") {
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|p| p.parse().ok())
-            .expect("--port needs a port number"),
-        None => 8001,
-    }
-}
-
 fn main() {
-    let addr = format!("127.0.0.1:{}", port());
+    let addr = format!("127.0.0.1:{}", examples::port_flag("hyper_hello", 8001));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,10 +9,14 @@ use std::time::Instant;
 use actor_core::{Ctx, ExitReason, Pid, Runtime, spawn};
 
 fn main() {
-    let rounds: u64 = std::env::args()
-        .nth(1)
-        .map(|a| a.parse().expect("ROUND_TRIPS must be a whole number"))
-        .unwrap_or(1_000_000);
+    let rounds: u64 = match std::env::args().nth(1).map(|a| a.parse()) {
+        None => 1_000_000,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => {
+            eprintln!("usage: ping_pong [ROUND_TRIPS] (a whole number)");
+            std::process::exit(2);
+        }
+    };
     Runtime::tokio().block_on(async move {
         let start = Instant::now();
         // pong: answers every ball with the next number.

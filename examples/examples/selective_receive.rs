@@ -1,10 +1,14 @@
 //! Selective receive: urgent messages are taken first, the others wait in
-//! order; a receive with a timeout is Erlang's `after`.
+//! order; a receive with a timeout is Erlang's `after`. It runs on the
+//! deterministic runtime in FIFO order, so the worker starts once all five
+//! messages are queued and the output is the same on every run (the
+//! 50 ms are virtual).
 //!
 //! `cargo run -p examples --example selective_receive`
 
 use std::time::Duration;
 
+use actor_core::deterministic::Config;
 use actor_core::{Ctx, Runtime, spawn};
 
 enum Msg {
@@ -22,9 +26,8 @@ impl std::fmt::Display for Msg {
 }
 
 fn main() {
-    Runtime::tokio().block_on(async {
+    Runtime::deterministic(Config::fifo()).block_on(async {
         let worker = spawn(|mut ctx: Ctx<Msg>| async move {
-            // Let the mailbox fill up first.
             let first = ctx.recv_match(|m| matches!(m, Msg::Urgent(_))).await;
             println!("took first:     {first}  ({} still queued)", ctx.queued());
             while let Some(m) = ctx.recv_timeout(Duration::from_millis(50)).await {

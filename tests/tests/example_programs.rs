@@ -8,10 +8,17 @@ use actor_core::Runtime;
 use actor_io::worker::{self, WorkerCommand};
 use examples::{calc, primes};
 
-/// Worker mode for the pool test: a worker child runs only this test.
+/// Worker mode for the pool test: a worker child runs only this test, and
+/// `enter` serves and exits there. In the test run itself, which is no
+/// worker, it returns at once without serving.
 #[test]
 fn worker_entry() {
-    worker::enter(primes::KIND, primes::count_primes);
+    let mut served = false;
+    worker::enter(primes::KIND, |job| {
+        served = true;
+        primes::count_primes(job)
+    });
+    assert!(!served, "enter served outside a worker");
 }
 
 #[test]
