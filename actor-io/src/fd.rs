@@ -500,6 +500,15 @@ fn classify(fd: BorrowedFd<'_>, ready: Readiness, id: IoId) -> FdEvent {
             _ => FdEvent::Closed { watch: id },
         };
     }
+    // A socket whose peer has closed stays readable (a read returns end
+    // of file): with nothing left to read, that is the end of it, as a
+    // hang-up is for a pipe.
+    if ready.is_hangup()
+        && !ready.is_writable()
+        && rustix::io::ioctl_fionread(fd).is_ok_and(|queued| queued == 0)
+    {
+        return FdEvent::Closed { watch: id };
+    }
     if ready.is_readable() || ready.is_writable() {
         return FdEvent::Ready { watch: id, ready };
     }

@@ -89,6 +89,35 @@ async fn readiness_arrives_once_per_arm_and_a_hangup_closes_the_watch() {
 
 /// A re-armed watch whose fd is still ready reports again at once (level
 /// semantics on an edge-triggered engine), so nothing is ever missed.
+/// The same on a socket, which stays readable after its peer closes: once
+/// what was sent is read, the watch reports Closed instead of Ready again.
+#[tokio::test]
+async fn a_socket_whose_peer_closed_closes_the_watch_once_drained() {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType};
+    let owner = spawn(move |mut ctx: Ctx<Msg>| async move {
+        let (a, b) = rustix::net::socketpair(
+            AddressFamily::UNIX,
+            SocketType::STREAM,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .unwrap();
+        let watch = Fd::new(a).unwrap().watch(&ctx.pid(), Interest::Read);
+        rustix::io::write(&b, b"last words").unwrap();
+        drop(b);
+        assert!(matches!(recv_io(&mut ctx).await, FdEvent::Ready { .. }));
+        assert_eq!(drain(&watch), b"last words");
+        watch.arm();
+        assert!(matches!(recv_io(&mut ctx).await, FdEvent::Closed { .. }));
+    });
+    assert!(
+        actor_core::timeout(T, owner.wait())
+            .await
+            .unwrap()
+            .is_normal()
+    );
+}
+
 #[tokio::test]
 async fn re_arming_without_draining_reports_again() {
     let owner = spawn(move |mut ctx: Ctx<Msg>| async move {
