@@ -454,7 +454,7 @@ impl<R: AsyncRead + Unpin> Reader<R> {
         if self.buf.is_empty() {
             return false;
         }
-        !self.lines || self.eof || self.buf.len() >= MAX_LINE || self.buf.contains(&b'\n')
+        !self.lines || self.eof || self.buf.len() > MAX_LINE || self.buf.contains(&b'\n')
     }
 
     /// Takes one message's worth, if buffered.
@@ -466,7 +466,7 @@ impl<R: AsyncRead + Unpin> Reader<R> {
             return Some(self.buf.split().freeze());
         }
         match self.buf.iter().position(|&b| b == b'\n') {
-            Some(i) if i < MAX_LINE => {
+            Some(i) if i <= MAX_LINE => {
                 let mut line = self.buf.split_to(i + 1);
                 line.truncate(i);
                 if line.last() == Some(&b'\r') {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use actor_core::{Ctx, spawn};
-use actor_io::{Capture, ChildExit, Command, Error, PortEvent};
+use actor_io::{Capture, ChildExit, Command, Error, MAX_LINE, PortEvent};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -72,6 +72,21 @@ async fn lines_arrive_one_message_each_then_the_exit() {
     let status = got.status.unwrap();
     assert_eq!(status.code(), Some(3));
     assert!(!status.success());
+}
+
+#[tokio::test]
+async fn a_line_of_max_line_bytes_is_one_message_and_longer_ones_come_in_pieces() {
+    let script = format!(
+        "head -c {n} /dev/zero | tr '\\0' a; echo; head -c {m} /dev/zero | tr '\\0' b; echo; echo next",
+        n = MAX_LINE,
+        m = MAX_LINE + 10
+    );
+    let got = collect(Command::new("sh").args(["-c", &script]).lines()).await;
+    let lens: Vec<usize> = got.stdout.iter().map(Vec::len).collect();
+    assert_eq!(lens, [MAX_LINE, MAX_LINE, 10, 4]);
+    assert!(got.stdout[0].iter().all(|&b| b == b'a'));
+    assert!(got.stdout[1..3].concat().iter().all(|&b| b == b'b'));
+    assert_eq!(got.stdout[3], b"next");
 }
 
 #[tokio::test]
