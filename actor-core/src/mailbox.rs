@@ -147,14 +147,18 @@ pub(crate) fn push_unbounded<M: Send + 'static>(inner: &Inner<M>, m: M) -> Resul
 }
 
 impl<M: Send + 'static> Ctx<M> {
-    /// Frees room in a bounded mailbox after a message left it.
+    /// Frees room in a bounded mailbox after a message left it, and wakes
+    /// every sender waiting for room: one takes it, the others wait again.
+    /// (Waking one would be lost on a sender that has given up waiting.)
     fn taken(&mut self) {
         if self.inner.bounded() {
-            let mut st = self.inner.lock();
-            st.ext().held -= 1;
-            if let Some(w) = st.ext.as_mut().and_then(|e| e.send_waiters.pop_front()) {
-                w.wake();
-            }
+            let waiters = {
+                let mut st = self.inner.lock();
+                let ext = st.ext();
+                ext.held -= 1;
+                std::mem::take(&mut ext.send_waiters)
+            };
+            waiters.into_iter().for_each(std::task::Waker::wake);
         }
         runtime::trace_receive(self.inner.id);
     }

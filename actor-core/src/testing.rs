@@ -153,9 +153,10 @@ impl Harness {
         }
     }
 
-    /// How many seeds to explore (`ACTOR_SEEDS` overrides it).
+    /// How many seeds to explore (`ACTOR_SEEDS` overrides it); at least
+    /// one, so 0 counts as 1.
     pub fn seeds(mut self, count: u64) -> Self {
-        self.seeds = count;
+        self.seeds = count.max(1);
         self
     }
 
@@ -295,17 +296,23 @@ impl Harness {
     /// The seeds to run: the one in `ACTOR_SEED` if set, else the
     /// configured range (its length overridden by `ACTOR_SEEDS`).
     fn plan(&self) -> (Range<u64>, bool) {
-        let var = |name: &str| {
-            std::env::var(name).ok().map(|v| {
-                v.trim()
-                    .parse::<u64>()
-                    .unwrap_or_else(|_| panic!("{name} must be a whole number, not {v:?}"))
-            })
+        // An empty variable counts as unset; anything else must be a whole
+        // number that makes a non-empty range.
+        let var = |name: &str, valid: fn(u64) -> bool, what: &str| {
+            let v = std::env::var(name).ok()?;
+            let v = v.trim();
+            if v.is_empty() {
+                return None;
+            }
+            match v.parse::<u64>() {
+                Ok(n) if valid(n) => Some(n),
+                _ => panic!("{name} must be {what}, not {v:?}"),
+            }
         };
-        if let Some(seed) = var(SEED_VAR) {
-            return (seed..seed.saturating_add(1), true);
+        if let Some(seed) = var(SEED_VAR, |s| s < u64::MAX, "a whole number below 2^64 - 1") {
+            return (seed..seed + 1, true);
         }
-        let count = var(SEEDS_VAR).unwrap_or(self.seeds);
+        let count = var(SEEDS_VAR, |n| n > 0, "a whole number of at least 1").unwrap_or(self.seeds);
         (
             self.first_seed..self.first_seed.saturating_add(count),
             false,
@@ -331,7 +338,9 @@ impl Harness {
         Fut: Future,
         Fut::Output: Verdict,
     {
-        let out = deterministic::run(self.config(seed), body());
+        // The body is called inside the run, so that what it does before
+        // its first await (a spawn) happens on the deterministic runtime.
+        let out = deterministic::run(self.config(seed), async { body().await });
         let kind = match out.result {
             Ok(v) => v.failure().map(FailureKind::Error),
             Err(RunError::Panicked(m)) => Some(FailureKind::Panicked(m)),
@@ -350,8 +359,9 @@ impl Harness {
     ///
     /// # Panics
     ///
-    /// If `ACTOR_SEED` or `ACTOR_SEEDS` is set to something that is not a
-    /// whole number.
+    /// If `ACTOR_SEED` is set to something that is not a whole number
+    /// below 2^64 - 1, or `ACTOR_SEEDS` to something that is not a whole
+    /// number of at least 1 (empty counts as unset).
     pub fn explore<F, Fut>(&self, body: F) -> Report
     where
         F: Fn() -> Fut,
@@ -403,7 +413,7 @@ impl Harness {
     /// # Panics
     ///
     /// If a seed fails (the message is the report), or if `ACTOR_SEED` or
-    /// `ACTOR_SEEDS` is not a whole number.
+    /// `ACTOR_SEEDS` is malformed (as for [`explore`](Harness::explore)).
     #[track_caller]
     pub fn run<F, Fut>(&self, body: F)
     where

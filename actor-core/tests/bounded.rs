@@ -104,3 +104,31 @@ fn selective_receive_leftovers_still_take_room() {
         assert_eq!(p.try_send(3), Err(TrySendError::Full(3)));
     });
 }
+
+/// A sender that gave up waiting for room does not take the wakeup meant
+/// for one still waiting.
+#[test]
+fn a_cancelled_sender_does_not_strand_the_next_one() {
+    Runtime::deterministic(Config::fifo()).block_on(async {
+        let (go_tx, go_rx) = tokio::sync::oneshot::channel::<()>();
+        let p = Spawn::new()
+            .bounded(1)
+            .spawn(|mut ctx: Ctx<u32>| async move {
+                go_rx.await.unwrap();
+                assert_eq!([ctx.recv().await, ctx.recv().await], [1, 3]);
+            });
+        p.try_send(1).unwrap();
+        // Waits for room, then gives up.
+        let gave_up = actor_core::timeout(std::time::Duration::from_secs(1), p.send(2)).await;
+        assert!(gave_up.is_err());
+        // Waits for room until the receiver takes message 1.
+        let q = p.clone();
+        let waiting = actor_core::spawn(move |_: Ctx<()>| async move {
+            q.send(3).await.unwrap();
+        });
+        actor_core::yield_now().await;
+        go_tx.send(()).unwrap();
+        assert!(waiting.wait().await.is_normal());
+        assert!(p.wait().await.is_normal());
+    });
+}

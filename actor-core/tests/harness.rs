@@ -206,3 +206,23 @@ fn the_check_mode_catches_hash_map_iteration_order() {
 fn run_panics_with_the_report() {
     Harness::new().run(lost_update);
 }
+
+#[test]
+fn a_body_may_spawn_before_its_first_await_and_zero_seeds_means_one() {
+    // The closure itself spawns: that too happens on the deterministic
+    // runtime, seed by seed.
+    let report = Harness::new().seeds(0).explore(|| {
+        let worker = spawn(|mut ctx: Ctx<u32>| async move {
+            ctx.recv().await;
+        });
+        async move {
+            worker.send(1).await.map_err(|_| "worker gone")?;
+            match worker.wait().await {
+                ExitReason::Normal => Ok(()),
+                other => Err(format!("worker ended with {other}")),
+            }
+        }
+    });
+    assert!(report.passed(), "{report}");
+    assert_eq!(report.seeds_run, 1);
+}

@@ -234,3 +234,35 @@ fn ping_pong_over_a_channel_on_tokios_threads() {
         assert!(ponger.wait().await.is_normal());
     });
 }
+
+/// A receive polled by a combinator (here `FuturesUnordered`) is woken
+/// through the combinator's own waker, on the deterministic runtime as on
+/// tokio: moving the task to the front alone would leave it unpolled.
+#[test]
+fn a_receive_inside_futures_unordered_is_woken_by_the_handoff() {
+    use futures::StreamExt;
+    use futures::stream::FuturesUnordered;
+    for runtime in [
+        Runtime::deterministic(Config::fifo()),
+        Runtime::tokio_current_thread(),
+    ] {
+        let got = runtime.block_on(async {
+            let ch = Channel::new();
+            let c = ch.clone();
+            let r = spawn(move |_: Ctx<()>| async move {
+                let mut pending: FuturesUnordered<_> = (0..2).map(|_| c.recv()).collect();
+                let mut got = vec![
+                    pending.next().await.unwrap().unwrap(),
+                    pending.next().await.unwrap().unwrap(),
+                ];
+                got.sort();
+                assert_eq!(got, [1, 2]);
+            });
+            yield_now().await; // the receiver parks, twice, inside the set
+            ch.send(1).await.unwrap();
+            ch.send(2).await.unwrap();
+            r.wait().await
+        });
+        assert!(got.is_normal(), "{got}");
+    }
+}

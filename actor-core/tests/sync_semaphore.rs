@@ -174,3 +174,17 @@ fn a_lock_excludes_across_tokios_threads() {
         }
     });
 }
+
+/// A deterministic run started inside a tokio task does not spend that
+/// task's cooperative budget: a thousand acquires do not end in a false
+/// deadlock.
+#[tokio::test]
+async fn a_run_inside_a_tokio_task_is_not_cut_short_by_its_budget() {
+    let out = deterministic::run(Config::fifo(), async {
+        let sem = Semaphore::new(1);
+        for _ in 0..1000 {
+            let _permit = sem.acquire().await;
+        }
+    });
+    assert!(out.result.is_ok(), "{:?}", out.result.err());
+}

@@ -110,3 +110,34 @@ async fn yield_now_lets_others_run() {
     // Interleaved, not one after the other.
     assert_ne!(seen[..3].iter().map(|x| x.0).collect::<String>(), "aaa");
 }
+
+/// A sleep longer than any clock can hold waits (as good as forever) on
+/// both runtimes, and seeded delays and jitter as large as `Duration::MAX`
+/// are accepted: no overflow anywhere.
+#[test]
+fn huge_durations_do_not_overflow() {
+    let huge = Duration::from_secs(u64::MAX);
+    let paused = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap();
+    paused.block_on(async {
+        assert_eq!(
+            timeout(Duration::from_secs(1), sleep(huge)).await,
+            Err(Elapsed)
+        );
+    });
+    let config = Config::seeded(3)
+        .max_delay(Duration::MAX)
+        .timer_jitter(Duration::MAX);
+    Runtime::deterministic(config).block_on(async {
+        let p = spawn(|mut ctx: Ctx<u8>| async move { assert_eq!(ctx.recv().await, 7) });
+        p.send(7).await.unwrap();
+        assert!(p.wait().await.is_normal());
+        assert_eq!(
+            timeout(Duration::from_secs(1), sleep(huge)).await,
+            Err(Elapsed)
+        );
+    });
+}

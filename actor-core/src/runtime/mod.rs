@@ -141,7 +141,10 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     match with_det(|ex| ex.clone()) {
-        Some(ex) => ex.spawn(Some((id, Arc::downgrade(&core), system)), Box::pin(fut)),
+        Some(ex) => ex.spawn(
+            Some((id, Arc::downgrade(&core), system)),
+            Box::pin(deterministic::unbudgeted(fut)),
+        ),
         None => tokio_rt::spawn(fut),
     }
 }
@@ -152,7 +155,7 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     match with_det(|ex| ex.clone()) {
-        Some(ex) => ex.spawn(None, Box::pin(fut)),
+        Some(ex) => ex.spawn(None, Box::pin(deterministic::unbudgeted(fut))),
         None => tokio_rt::spawn(fut),
     }
 }
@@ -224,9 +227,12 @@ pub(crate) fn task_token() -> Option<usize> {
 /// Wakes a task so that it runs next (deterministic runtime), or just
 /// wakes it (tokio).
 pub(crate) fn wake_first(token: Option<usize>, waker: std::task::Waker) {
-    match token.and_then(|t| with_det(|ex| ex.wake_first(t))) {
-        Some(()) => {}
-        None => waker.wake(),
+    // The waker itself first: it may be a combinator's (FuturesUnordered,
+    // join_all) that must learn which of its futures to poll. Then, on the
+    // deterministic runtime, the task moves to the front of the queue.
+    waker.wake();
+    if let Some(t) = token {
+        with_det(|ex| ex.wake_first(t));
     }
 }
 

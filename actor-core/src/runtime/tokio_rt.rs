@@ -41,5 +41,10 @@ pub(super) fn now() -> Duration {
 }
 
 pub(super) fn sleep_until(deadline: Duration) -> tokio::time::Sleep {
-    tokio::time::sleep_until(tokio::time::Instant::from_std(*EPOCH + deadline))
+    match EPOCH.checked_add(deadline) {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)),
+        // Past what an Instant can hold: as good as never. tokio caps its
+        // own longest sleep the same way (about 30 years).
+        None => tokio::time::sleep(Duration::from_secs(30 * 365 * 86_400)),
+    }
 }

@@ -149,8 +149,11 @@ impl<T> Channel<T> {
     ///
     /// # Cancel safety
     ///
-    /// If dropped while waiting, the value was not sent and is dropped.
-    /// If dropped after the handoff (while yielding), the value was sent.
+    /// Not cancel safe. A receiver takes a waiting sender's value at once,
+    /// before the sender runs again, so a send dropped while waiting may
+    /// already have delivered its value; if no receiver came, the value is
+    /// dropped unsent. Dropped after the handoff (while yielding), the
+    /// value was sent.
     ///
     /// # Examples
     ///
@@ -308,13 +311,15 @@ impl<T> Future for SendFut<'_, T> {
             return Poll::Ready(Err(ChannelClosed(value)));
         }
         if let Some(receiver) = st.receivers.pop_front() {
-            drop(st);
+            // Filled before the state lock is released: a receiver dropped
+            // meanwhile (on another thread) finds its value and passes it on.
             let (waker, token) = {
                 let mut r = lock(&receiver);
                 r.value = Some(value);
                 r.done = true;
                 (r.waker.take(), r.token)
             };
+            drop(st);
             if let Some(w) = waker {
                 runtime::wake_first(token, w);
             }
@@ -397,11 +402,15 @@ impl<T> Drop for RecvFut<'_, T> {
         let Some(value) = handed else { return };
         // Handed over but never taken: the next receive gets it.
         if let Some(next) = st.receivers.pop_front() {
+            // Filled under the state lock, as a send does.
+            let waker = {
+                let mut r = lock(&next);
+                r.value = Some(value);
+                r.done = true;
+                r.waker.take()
+            };
             drop(st);
-            let mut r = lock(&next);
-            r.value = Some(value);
-            r.done = true;
-            if let Some(w) = r.waker.take() {
+            if let Some(w) = waker {
                 w.wake();
             }
         } else {

@@ -328,7 +328,7 @@ impl Executor {
             return Duration::ZERO;
         }
         let nanos = max.as_nanos().min(u128::from(u64::MAX)) as u64;
-        Duration::from_nanos(self.random() % (nanos + 1))
+        Duration::from_nanos(self.random() % nanos.saturating_add(1))
     }
 
     fn next_seq(&self) -> u64 {
@@ -508,7 +508,7 @@ impl Executor {
     /// A sleep registered on this executor's timer wheel.
     pub(crate) fn sleep_until(&self, deadline: Duration) -> DetSleep {
         DetSleep {
-            deadline: deadline + self.random_duration(self.config.timer_jitter),
+            deadline: deadline.saturating_add(self.random_duration(self.config.timer_jitter)),
             key: None,
         }
     }
@@ -531,7 +531,9 @@ impl Executor {
         }
         let key = (from, to.id);
         let last = ex.pair_last.borrow().get(&key).copied();
-        let at = (now + ex.random_duration(ex.config.max_delay)).max(last.unwrap_or(now));
+        let at = now
+            .saturating_add(ex.random_duration(ex.config.max_delay))
+            .max(last.unwrap_or(now));
         ex.pair_last.borrow_mut().insert(key, at);
         ex.record(Event::Send {
             from,
@@ -644,6 +646,16 @@ impl Drop for Enter {
     }
 }
 
+/// `fut` exempt from tokio's cooperative budget. A run inside a tokio task
+/// would otherwise spend that task's budget on the tokio primitives it
+/// uses (a semaphore, a channel), and once it ran out they would hand
+/// their wakeup to tokio's scheduler, which does not run until this run
+/// returns: a false deadlock, after a number of operations that depends on
+/// where the run was started.
+pub(crate) fn unbudgeted<F: Future>(fut: F) -> tokio::task::Unconstrained<F> {
+    tokio::task::unconstrained(fut)
+}
+
 /// Runs `fut` on a fresh deterministic runtime and reports what happened.
 ///
 /// The run ends when `fut` completes (or, with
@@ -669,7 +681,7 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
     });
     *ex.main_waker.borrow_mut() = Some(main_waker.clone());
     main_waker.wake_by_ref();
-    let mut fut = std::pin::pin!(fut);
+    let mut fut = std::pin::pin!(unbudgeted(fut));
     let mut output = None;
     let result = loop {
         if output.is_some() && !ex.config.quiescent {
