@@ -45,9 +45,10 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// A pool running at most `size` processes at once (at least 1).
+    /// A pool running at most `size` processes at once (at least 1, at
+    /// most [`Semaphore::MAX_PERMITS`]).
     pub fn new(size: usize) -> Self {
-        let size = size.max(1);
+        let size = size.clamp(1, Semaphore::MAX_PERMITS);
         Pool {
             group: Group::new(),
             slots: Semaphore::new(size),

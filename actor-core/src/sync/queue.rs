@@ -11,7 +11,8 @@ use crate::error::QueueFull;
 /// A first-in first-out queue for any number of producers and consumers.
 /// Unbounded ([`Queue::new`]) or bounded ([`Queue::bounded`]): on a bounded
 /// queue [`put`](Queue::put) waits for room. Waiting getters and putters
-/// are served in arrival order.
+/// are woken in arrival order; a newcomer may still take an item (or the
+/// room) before a woken waiter runs, which then waits again.
 ///
 /// A cheap handle: clone it to share it.
 ///

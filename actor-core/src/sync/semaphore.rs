@@ -51,21 +51,27 @@ impl std::fmt::Debug for Semaphore {
 }
 
 impl Semaphore {
-    /// A semaphore with `permits` permits.
+    /// A semaphore with `permits` permits, at most [`Semaphore::MAX_PERMITS`]
+    /// (more are taken as that many).
     pub fn new(permits: usize) -> Self {
         Semaphore {
-            inner: Arc::new(tokio::sync::Semaphore::new(permits)),
+            inner: Arc::new(tokio::sync::Semaphore::new(permits.min(Self::MAX_PERMITS))),
         }
     }
+
+    /// The most permits a semaphore holds (tokio's limit, 2^61 - 1).
+    pub const MAX_PERMITS: usize = tokio::sync::Semaphore::MAX_PERMITS;
 
     /// How many permits are free.
     pub fn available(&self) -> usize {
         self.inner.available_permits()
     }
 
-    /// Adds `n` permits (gevent's `release` without a matching `acquire`).
+    /// Adds `n` permits (gevent's `release` without a matching `acquire`),
+    /// up to [`Semaphore::MAX_PERMITS`] in all.
     pub fn add_permits(&self, n: usize) {
-        self.inner.add_permits(n);
+        let room = Self::MAX_PERMITS - self.inner.available_permits();
+        self.inner.add_permits(n.min(room));
     }
 
     /// Takes a permit, waiting for one to be free.

@@ -117,7 +117,8 @@ impl Config {
 
     /// Holds each message in flight for a seeded delay in `0..=max` of
     /// virtual time (seeded mode only). One sender's messages to one
-    /// receiver keep their order.
+    /// receiver keep their order. Messages to bounded mailboxes are not
+    /// held: they take room at once, as the sender waits for it.
     pub fn max_delay(mut self, max: Duration) -> Self {
         self.max_delay = max;
         self
@@ -186,7 +187,10 @@ pub struct Outcome<T> {
 #[non_exhaustive]
 pub enum RunError {
     /// Nothing could run, no timer was pending, and the main future was not
-    /// done.
+    /// done. A live `send_interval` is a pending timer: a run stuck behind
+    /// one goes on in virtual time until its [deadline](Config::deadline),
+    /// so give runs that use intervals a deadline (the
+    /// [`Harness`](crate::testing::Harness) sets one hour by default).
     Deadlock(Deadlock),
     /// Virtual time passed the configured deadline.
     DeadlineReached(Duration),
@@ -436,6 +440,8 @@ impl Executor {
                 return;
             };
             let Some(fut) = task.fut.take() else { return };
+            // Each poll says anew what it waits on, if it says.
+            task.waiting = "something it did not name";
             (fut, task.waker.clone(), task.pid)
         };
         waker.scheduled.store(false, Ordering::Release);
@@ -565,13 +571,15 @@ impl Executor {
     }
 
     fn waiting_report(&self) -> Vec<(Option<ProcessId>, &'static str)> {
+        // Processes only: helper tasks (timers) have no pid, and would read
+        // as the main task.
         let mut waiting = vec![(None, self.main_waiting.get())];
         waiting.extend(
             self.tasks
                 .borrow()
                 .iter()
                 .flatten()
-                .map(|t| (t.pid, t.waiting)),
+                .filter_map(|t| Some((Some(t.pid?), t.waiting))),
         );
         waiting
     }
@@ -698,6 +706,7 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
                     continue;
                 }
                 main_waker.scheduled.store(false, Ordering::Release);
+                ex.main_waiting.set("its own future");
                 ex.current.set(Some(MAIN));
                 let w = Waker::from(main_waker.clone());
                 let mut cx = Context::from_waker(&w);
