@@ -689,7 +689,9 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
     });
     *ex.main_waker.borrow_mut() = Some(main_waker.clone());
     main_waker.wake_by_ref();
-    let mut fut = std::pin::pin!(unbudgeted(fut));
+    // Boxed so that it can be dropped while this runtime is still current:
+    // its destructors (a pending sleep's timer) belong to this run.
+    let mut fut = Box::pin(unbudgeted(fut));
     let mut output = None;
     let result = loop {
         if output.is_some() && !ex.config.quiescent {
@@ -741,6 +743,7 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
         }));
     };
     let elapsed = ex.now.get();
+    drop(fut);
     drop(enter);
     let trace = ex.trace.replace(Trace::new(0));
     Outcome {
