@@ -146,9 +146,14 @@ impl std::error::Error for Error {
     }
 }
 
-/// Fails with [`Error::NoReactor`] outside a tokio runtime, instead of
-/// letting tokio panic.
+/// Fails with [`Error::NoReactor`] outside a tokio runtime, or on the
+/// deterministic runtime (even one started inside a tokio runtime, whose
+/// reactor it never drives), instead of letting tokio panic or the run
+/// hang.
 pub(crate) fn need_reactor() -> Result<(), Error> {
+    if actor_core::deterministic::is_current() {
+        return Err(Error::NoReactor);
+    }
     tokio::runtime::Handle::try_current()
         .map(drop)
         .map_err(|_| Error::NoReactor)

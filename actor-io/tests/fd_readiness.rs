@@ -102,6 +102,17 @@ fn outside_a_tokio_runtime_constructors_say_so() {
     });
 }
 
+/// Also when the deterministic run is started inside a tokio runtime,
+/// whose reactor it would never drive: refused, not hung.
+#[tokio::test]
+async fn a_deterministic_run_inside_tokio_has_no_reactor_either() {
+    let out = actor_core::deterministic::run(actor_core::deterministic::Config::fifo(), async {
+        let (r, _w) = rustix::pipe::pipe().unwrap();
+        matches!(Fd::new(r), Err(Error::NoReactor))
+    });
+    assert!(out.result.unwrap());
+}
+
 /// On a single thread, a process waiting for a pipe does not stop another
 /// process from running (and writing to that pipe): the wait is
 /// cooperative.

@@ -654,6 +654,24 @@ impl Drop for Enter {
     }
 }
 
+/// Whether the calling code runs on the deterministic runtime (inside
+/// [`run`] or [`Runtime::deterministic`](crate::Runtime::deterministic)),
+/// for code that needs tokio's reactor or clock and must refuse politely
+/// there.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::deterministic::{self, Config};
+///
+/// assert!(!deterministic::is_current());
+/// let out = deterministic::run(Config::fifo(), async { deterministic::is_current() });
+/// assert_eq!(out.result.unwrap(), true);
+/// ```
+pub fn is_current() -> bool {
+    super::is_deterministic()
+}
+
 /// `fut` exempt from tokio's cooperative budget. A run inside a tokio task
 /// would otherwise spend that task's budget on the tokio primitives it
 /// uses (a semaphore, a channel), and once it ran out they would hand
