@@ -47,6 +47,8 @@
 //!                     assert_eq!(data, "hello");
 //!                     cat.arm();
 //!                 }
+//!                 // Everything written before stdin was closed.
+//!                 PortEvent::StdinClosed { unwritten, .. } => assert_eq!(unwritten, 0),
 //!                 PortEvent::Exited { status, .. } => {
 //!                     assert!(status.success());
 //!                     return Ok::<(), actor_io::Error>(());

@@ -9,6 +9,7 @@ use std::fmt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use actor_core::{AnyPid, Ctx, Down, Pid, spawn};
 use bytes::{Buf, Bytes, BytesMut};
@@ -282,8 +283,15 @@ impl Command {
             group: self.group,
         };
         let owner = owner.clone();
-        let helper = spawn(move |ctx: Ctx<PortCmd>| port_loop(ctx, child, io, owner, opts));
-        Ok(Port { id, os_pid, helper })
+        let stdin_open = StdinGate::default();
+        let gate = stdin_open.clone();
+        let helper = spawn(move |ctx: Ctx<PortCmd>| port_loop(ctx, child, io, owner, opts, gate));
+        Ok(Port {
+            id,
+            os_pid,
+            helper,
+            stdin_open,
+        })
     }
 }
 
@@ -291,7 +299,8 @@ impl Command {
 /// `From<PortEvent>`.
 ///
 /// All of the child's output arrives before [`PortEvent::Exited`], which
-/// is the port's last message.
+/// is the port's last message. [`PortEvent::StdinClosed`], if it comes,
+/// comes before it.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PortEvent {
@@ -317,6 +326,21 @@ pub enum PortEvent {
         /// The chunk's length.
         bytes: usize,
     },
+    /// The child's stdin is gone: closed by [`Port::close_stdin`] once what
+    /// was queued had been written, or because writing failed (the child
+    /// closed its end or exited). Sent at most once; from then on
+    /// [`Port::write`] returns [`Error::Closed`]. `unwritten` counts the
+    /// bytes given to [`Port::write`] that were never written (no
+    /// [`PortEvent::Written`] comes for them).
+    ///
+    /// Not sent when the child exits with nothing left to write and its
+    /// stdin still open, nor when the port is dropped or its owner ends.
+    StdinClosed {
+        /// The port.
+        port: IoId,
+        /// How many bytes accepted by [`Port::write`] were not written.
+        unwritten: usize,
+    },
     /// The child exited (a crash is a death by signal). Last message.
     Exited {
         /// The port.
@@ -341,6 +365,7 @@ impl PortEvent {
             PortEvent::Stdout { port, .. }
             | PortEvent::Stderr { port, .. }
             | PortEvent::Written { port, .. }
+            | PortEvent::StdinClosed { port, .. }
             | PortEvent::Exited { port, .. }
             | PortEvent::Error { port, .. } => *port,
         }
@@ -350,6 +375,9 @@ impl PortEvent {
 pub(crate) enum PortCmd {
     Write(Bytes),
     CloseStdin,
+    /// Sent by the port's process to itself once the gate is shut: every
+    /// `Write` accepted before that is ahead of it in the mailbox.
+    StdinMark,
     Grant(u32),
     Kill,
     Stop,
@@ -369,6 +397,27 @@ pub struct Port {
     id: IoId,
     os_pid: u32,
     helper: Pid<PortCmd>,
+    stdin_open: StdinGate,
+}
+
+/// Whether [`Port::write`] still accepts data, shared by the handle and
+/// the port's process. A `Write` is queued while holding the lock, so once
+/// the port's process has shut the gate no `Write` can arrive after its
+/// own mark.
+#[derive(Clone, Debug)]
+struct StdinGate(Arc<Mutex<bool>>);
+
+impl Default for StdinGate {
+    fn default() -> Self {
+        StdinGate(Arc::new(Mutex::new(true)))
+    }
+}
+
+impl StdinGate {
+    fn lock(&self) -> MutexGuard<'_, bool> {
+        // Nothing panics while holding it; a poisoned lock is still a bool.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl Port {
@@ -386,19 +435,62 @@ impl Port {
     /// the caller waiting. Use [`Command::stdin_acks`] to learn when it has
     /// been written.
     ///
+    /// Data that is accepted but cannot be written after all (the child
+    /// closes its stdin or exits first) is counted in
+    /// [`PortEvent::StdinClosed`], never dropped silently.
+    ///
     /// # Errors
     ///
-    /// [`Error::Closed`] if the port has ended.
+    /// [`Error::Closed`] if the port has ended, if [`close_stdin`] has been
+    /// called, or if the port has found the child's stdin closed (it then
+    /// sends [`PortEvent::StdinClosed`]).
+    ///
+    /// [`close_stdin`]: Port::close_stdin
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Runtime};
+    /// use actor_io::{Command, Error, PortEvent};
+    ///
+    /// Runtime::tokio().block_on(async {
+    ///     let owner = spawn(|mut ctx: Ctx<PortEvent>| async move {
+    ///         let cat = Command::new("cat").spawn(&ctx.pid()).unwrap();
+    ///         cat.write("hello").unwrap();
+    ///         cat.close_stdin();
+    ///         assert!(matches!(cat.write("late"), Err(Error::Closed)));
+    ///         loop {
+    ///             match ctx.recv().await {
+    ///                 PortEvent::StdinClosed { unwritten, .. } => assert_eq!(unwritten, 0),
+    ///                 PortEvent::Stdout { .. } => cat.arm(),
+    ///                 PortEvent::Exited { .. } => break,
+    ///                 other => panic!("{other:?}"),
+    ///             }
+    ///         }
+    ///     });
+    ///     assert!(owner.wait().await.is_normal());
+    /// });
+    /// ```
     pub fn write(&self, data: impl Into<Bytes>) -> Result<(), Error> {
+        let open = self.stdin_open.lock();
+        if !*open {
+            return Err(Error::Closed);
+        }
         self.helper
             .try_send(PortCmd::Write(data.into()))
             .map_err(|_| Error::Closed)
     }
 
     /// Closes the child's stdin once what is queued has been written: the
-    /// child reads end of file.
+    /// child reads end of file, and the owner gets
+    /// [`PortEvent::StdinClosed`]. Later writes fail with
+    /// [`Error::Closed`].
     pub fn close_stdin(&self) {
-        let _ = self.helper.try_send(PortCmd::CloseStdin);
+        let mut open = self.stdin_open.lock();
+        if *open {
+            *open = false;
+            let _ = self.helper.try_send(PortCmd::CloseStdin);
+        }
     }
 
     /// One more output message may be delivered.
@@ -530,12 +622,50 @@ async fn kill_and_reap(child: &mut Child, opts: &LoopOpts) {
     let _ = child.wait().await;
 }
 
+/// Where the child's stdin stands, in the port's process.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StdinState {
+    /// Writes are queued and written.
+    Open,
+    /// The gate is shut: what is queued is being written (after
+    /// `close_stdin`) or has been dropped (after a failed write). With
+    /// `mark`, `Write`s may still be in the mailbox ahead of the
+    /// `StdinMark`; they are counted as unwritten.
+    Closing { mark: bool },
+    /// [`PortEvent::StdinClosed`] has been sent.
+    Reported,
+}
+
+/// Drops the child's stdin after a failed write or the child's exit:
+/// what is queued is counted as unwritten, and unless the owner already
+/// closed stdin, the gate is shut and the mark sent, so that `Write`s
+/// already in the mailbox are counted too.
+fn lose_stdin(
+    ctx: &Ctx<PortCmd>,
+    gate: &StdinGate,
+    stdin: &mut Option<ChildStdin>,
+    queue: &mut VecDeque<(Bytes, usize)>,
+    unwritten: &mut usize,
+    state: &mut StdinState,
+) {
+    *stdin = None;
+    *unwritten += queue.iter().map(|(b, _)| b.len()).sum::<usize>();
+    queue.clear();
+    if *state == StdinState::Open {
+        *gate.lock() = false;
+        // The mailbox is unbounded: this fails only if we have ended.
+        let _ = ctx.pid().try_send(PortCmd::StdinMark);
+        *state = StdinState::Closing { mark: true };
+    }
+}
+
 async fn port_loop<M>(
     mut ctx: Ctx<PortCmd>,
     mut child: Child,
     io: ChildIo,
     owner: Pid<M>,
     opts: LoopOpts,
+    gate: StdinGate,
 ) where
     M: From<PortEvent> + Send + 'static,
 {
@@ -547,7 +677,8 @@ async fn port_loop<M>(
         mut stderr,
     } = io;
     let mut queue: VecDeque<(Bytes, usize)> = VecDeque::new();
-    let mut close_stdin = false;
+    let mut state = StdinState::Open;
+    let mut unwritten = 0usize;
     let mut credit: u32 = 1;
     let mut status: Option<ChildExit> = None;
     loop {
@@ -567,14 +698,38 @@ async fn port_loop<M>(
         }
         if let Some(status) = status {
             if stdout.done() && stderr.done() {
-                let _ = owner
-                    .send(M::from(PortEvent::Exited { port, status }))
-                    .await;
-                return;
+                // The child is gone: what is still queued will never be
+                // written.
+                if !queue.is_empty() {
+                    lose_stdin(
+                        &ctx,
+                        &gate,
+                        &mut stdin,
+                        &mut queue,
+                        &mut unwritten,
+                        &mut state,
+                    );
+                }
+                if !matches!(state, StdinState::Closing { .. }) {
+                    let _ = owner
+                        .send(M::from(PortEvent::Exited { port, status }))
+                        .await;
+                    return;
+                }
             }
         }
-        if close_stdin && queue.is_empty() {
-            stdin = None;
+        if let StdinState::Closing { mark } = state {
+            if queue.is_empty() {
+                stdin = None;
+                if !mark {
+                    state = StdinState::Reported;
+                    let event = PortEvent::StdinClosed { port, unwritten };
+                    if owner.send(M::from(event)).await.is_err() {
+                        return kill_and_reap(&mut child, &opts).await;
+                    }
+                    continue;
+                }
+            }
         }
         let writing = stdin.is_some() && !queue.is_empty();
         let reading = credit > 0;
@@ -582,12 +737,27 @@ async fn port_loop<M>(
             biased;
             cmd = ctx.recv() => match cmd {
                 PortCmd::Write(data) => {
-                    if stdin.is_some() && !close_stdin && !data.is_empty() {
-                        let n = data.len();
-                        queue.push_back((data, n));
+                    if state == StdinState::Open && stdin.is_some() {
+                        if !data.is_empty() {
+                            let n = data.len();
+                            queue.push_back((data, n));
+                        }
+                    } else {
+                        // Accepted before the gate was shut, too late to
+                        // be written.
+                        unwritten += data.len();
                     }
                 }
-                PortCmd::CloseStdin => close_stdin = true,
+                PortCmd::CloseStdin => {
+                    if state == StdinState::Open {
+                        state = StdinState::Closing { mark: false };
+                    }
+                }
+                PortCmd::StdinMark => {
+                    if state == (StdinState::Closing { mark: true }) {
+                        state = StdinState::Closing { mark: false };
+                    }
+                }
                 PortCmd::Grant(n) => credit = credit.saturating_add(n),
                 PortCmd::Kill => {
                     if opts.group {
@@ -612,10 +782,9 @@ async fn port_loop<M>(
                 }
                 Err(e) => {
                     // The child closed its stdin (or exited): what is queued
-                    // can no longer be written.
+                    // can no longer be written. The owner hears of it.
                     tracing::debug!(%port, error = %e, "stdin closed by the child");
-                    stdin = None;
-                    queue.clear();
+                    lose_stdin(&ctx, &gate, &mut stdin, &mut queue, &mut unwritten, &mut state);
                 }
             },
             r = stdout.fill(), if reading && stdout.wants_read() => {

@@ -4,6 +4,10 @@
 //! process: send to it, call it, monitor it, link to it; when the OS
 //! process dies, the worker's process ends and monitors get `Down`.
 //!
+//! Like a [`Port`](crate::Port), a worker has an owner: when the process
+//! that started it ends, for any reason, the worker's OS process is killed
+//! and reaped.
+//!
 //! The two sides talk over a Unix socketpair that is the child's stdin,
 //! so the child's stdout and stderr stay free for its own output.
 
@@ -16,7 +20,9 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use actor_core::{AnyPid, CallError, Ctx, ExitReason, Pid, Reply, SendError, spawn};
+use actor_core::{
+    AnyPid, CallError, Ctx, Down, ExitReason, MonitorRef, Pid, Reply, SendError, spawn,
+};
 use bytes::BytesMut;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -111,17 +117,23 @@ where
 /// # Examples
 ///
 /// ```no_run
-/// use actor_core::Runtime;
+/// use actor_core::{spawn, Ctx, Runtime};
 /// use actor_io::worker::{self, WorkerCommand};
 /// use std::time::Duration;
 ///
 /// fn main() {
 ///     worker::enter("square", |n: u64| n * n);
 ///     Runtime::tokio().block_on(async {
-///         let w = WorkerCommand::new("square").spawn::<u64, u64>().unwrap();
-///         assert_eq!(w.call(7, Duration::from_secs(5)).await, Ok(49));
-///         w.stop();
-///         assert!(w.wait().await.is_normal());
+///         // The worker belongs to the process that starts it.
+///         let owner = spawn(|ctx: Ctx<()>| async move {
+///             let w = WorkerCommand::new("square")
+///                 .spawn::<u64, u64, _>(&ctx.pid())
+///                 .unwrap();
+///             assert_eq!(w.call(7, Duration::from_secs(5)).await, Ok(49));
+///             w.stop();
+///             assert!(w.wait().await.is_normal());
+///         });
+///         assert!(owner.wait().await.is_normal());
 ///     });
 /// }
 /// ```
@@ -185,17 +197,26 @@ impl WorkerCommand {
         self
     }
 
-    /// Starts the worker and the process that stands for it.
+    /// Starts the worker and the process that stands for it, owned by
+    /// `owner` (as [`Command::spawn`](crate::Command::spawn) does for a
+    /// port): the worker's process monitors `owner`, and when `owner` ends,
+    /// for any reason, it kills and reaps the OS process and ends with
+    /// [`ExitReason::Shutdown`] (calls in flight fail with that reason). A
+    /// worker already asked to [`stop`](Worker::stop) finishes as asked.
+    ///
+    /// Others may use the [`Worker`] as any process: call it, send to it,
+    /// monitor it.
     ///
     /// # Errors
     ///
     /// [`Error::NotFound`] or [`Error::Spawn`] if the program cannot be
     /// started, [`Error::NoReactor`] outside a tokio runtime, or the OS
     /// error from making the socketpair.
-    pub fn spawn<Req, Resp>(self) -> Result<Worker<Req, Resp>, Error>
+    pub fn spawn<Req, Resp, M>(self, owner: &Pid<M>) -> Result<Worker<Req, Resp>, Error>
     where
         Req: Serialize + Send + 'static,
         Resp: DeserializeOwned + Send + 'static,
+        M: Send + 'static,
     {
         need_reactor()?;
         let program = match self.program {
@@ -228,7 +249,8 @@ impl WorkerCommand {
         // Our copy of the child's end goes with the command.
         drop(cmd);
         let os_pid = child.id().unwrap_or(0);
-        let pid = spawn(move |ctx: Ctx<WorkerMsg<Req, Resp>>| proxy_loop(ctx, child, sock));
+        let owner = AnyPid::from(owner);
+        let pid = spawn(move |ctx: Ctx<WorkerMsg<Req, Resp>>| proxy_loop(ctx, child, sock, owner));
         Ok(Worker { pid, os_pid })
     }
 }
@@ -241,6 +263,15 @@ enum Op<Req, Resp> {
     Call(Req, Reply<Resp>),
     Cast(Req),
     Stop,
+    Down(Down),
+}
+
+/// How the worker's process learns that its owner has ended (it monitors
+/// the owner). A `Down` that does not answer that monitor is ignored.
+impl<Req, Resp> From<Down> for WorkerMsg<Req, Resp> {
+    fn from(d: Down) -> Self {
+        WorkerMsg(Op::Down(d))
+    }
 }
 
 impl<Req, Resp> fmt::Debug for WorkerMsg<Req, Resp> {
@@ -249,6 +280,7 @@ impl<Req, Resp> fmt::Debug for WorkerMsg<Req, Resp> {
             Op::Call(..) => "WorkerMsg::Call",
             Op::Cast(_) => "WorkerMsg::Cast",
             Op::Stop => "WorkerMsg::Stop",
+            Op::Down(_) => "WorkerMsg::Down",
         })
     }
 }
@@ -324,7 +356,9 @@ impl<Req: Send + 'static, Resp: Send + 'static> Worker<Req, Resp> {
             .await
             .map_err(|SendError(m)| match m.0 {
                 Op::Cast(req) => SendError(req),
-                _ => unreachable!("a cast is given back as sent"),
+                Op::Call(..) | Op::Stop | Op::Down(_) => {
+                    unreachable!("a cast is given back as sent")
+                }
             })
     }
 
@@ -387,11 +421,13 @@ async fn proxy_loop<Req, Resp>(
     mut ctx: Ctx<WorkerMsg<Req, Resp>>,
     mut child: Child,
     sock: UnixStream,
+    owner: AnyPid,
 ) -> ExitReason
 where
     Req: Serialize + Send + 'static,
     Resp: DeserializeOwned + Send + 'static,
 {
+    let owner_ref: MonitorRef = ctx.monitor(owner);
     let mut out = BytesMut::new();
     let mut inb = BytesMut::new();
     let mut pending: VecDeque<Option<Reply<Resp>>> = VecDeque::new();
@@ -421,6 +457,16 @@ where
                     }
                 }
                 Op::Stop => stopping = true,
+                Op::Down(down) => {
+                    if down.monitor == owner_ref {
+                        // The owner has ended: so does the worker, with no
+                        // zombie left behind.
+                        tracing::debug!(owner = %down.id, "a worker's owner ended");
+                        let _ = child.start_kill();
+                        let _ = child.wait().await;
+                        return ExitReason::Shutdown;
+                    }
+                }
             },
             r = write_some(&sock, &out), if writing => match r {
                 Ok(n) => {

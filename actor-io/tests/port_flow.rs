@@ -66,6 +66,7 @@ async fn a_hundred_megabytes_through_cat_in_flat_memory() {
                     received += data.len();
                     cat.arm();
                 }
+                PortEvent::StdinClosed { unwritten, .. } => assert_eq!(unwritten, 0),
                 PortEvent::Exited { status, .. } => {
                     assert!(status.success());
                     assert_eq!(received, TOTAL);

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use actor_core::{Ctx, spawn};
-use actor_io::{Command, PortEvent};
+use actor_io::{Command, Error, PortEvent};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -28,6 +28,12 @@ async fn a_conversation_with_cat_line_by_line() {
             cat.arm();
         }
         cat.close_stdin();
+        // Writing after closing is an error at once.
+        assert!(matches!(cat.write("after\n"), Err(Error::Closed)));
+        match next(&mut ctx).await {
+            PortEvent::StdinClosed { unwritten, .. } => assert_eq!(unwritten, 0),
+            other => panic!("{other:?}"),
+        }
         match next(&mut ctx).await {
             PortEvent::Exited { status, .. } => assert!(status.success()),
             other => panic!("{other:?}"),
@@ -60,19 +66,30 @@ async fn acknowledgements_say_when_input_has_been_written() {
         }
         assert_eq!(acked, [100_000, 23]);
         wc.close_stdin();
-        match next(&mut ctx).await {
-            PortEvent::Stdout { data, .. } => assert_eq!(data.trim_ascii(), b"100023"),
-            other => panic!("{other:?}"),
+        let mut closed = 0;
+        loop {
+            match next(&mut ctx).await {
+                PortEvent::StdinClosed { unwritten, .. } => {
+                    assert_eq!(unwritten, 0);
+                    closed += 1;
+                }
+                PortEvent::Stdout { data, .. } => {
+                    assert_eq!(data.trim_ascii(), b"100023");
+                    wc.arm();
+                }
+                PortEvent::Exited { .. } => break,
+                other => panic!("{other:?}"),
+            }
         }
-        wc.arm();
-        assert!(matches!(next(&mut ctx).await, PortEvent::Exited { .. }));
+        assert_eq!(closed, 1);
     });
     let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
     assert!(reason.is_normal(), "{reason}");
 }
 
 /// A child that stops reading its stdin early (head) does not break the
-/// port: what cannot be written is dropped, the exit still arrives.
+/// port: what cannot be written is counted in `StdinClosed`, once, and the
+/// exit still arrives.
 #[tokio::test]
 async fn a_child_that_closes_its_stdin_early_is_fine() {
     let owner = spawn(|mut ctx: Ctx<PortEvent>| async move {
@@ -83,15 +100,18 @@ async fn a_child_that_closes_its_stdin_early_is_fine() {
             .unwrap();
         head.write("first\n").unwrap();
         for _ in 0..100 {
-            head.write(vec![b'z'; 64 * 1024]).unwrap();
+            // Refused once the port knows stdin is gone.
+            let _ = head.write(vec![b'z'; 64 * 1024]);
         }
         let mut out = Vec::new();
+        let mut closed = Vec::new();
         loop {
             match next(&mut ctx).await {
                 PortEvent::Stdout { data, .. } => {
                     out.push(data);
                     head.arm();
                 }
+                PortEvent::StdinClosed { unwritten, .. } => closed.push(unwritten),
                 PortEvent::Exited { status, .. } => {
                     assert!(status.success());
                     break;
@@ -100,6 +120,64 @@ async fn a_child_that_closes_its_stdin_early_is_fine() {
             }
         }
         assert_eq!(out, ["first"]);
+        assert_eq!(closed.len(), 1, "StdinClosed comes once: {closed:?}");
+        assert!(closed[0] > 0, "head left most of it unread");
+    });
+    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
+    assert!(reason.is_normal(), "{reason}");
+}
+
+/// A child that closes its stdin at once while the owner keeps a window of
+/// writes in flight: the owner is told (`StdinClosed`, with every byte
+/// accounted for as written or not), instead of waiting for acks that
+/// never come, and later writes fail.
+#[tokio::test]
+async fn stdin_closed_by_the_child_is_reported_to_the_owner() {
+    let owner = spawn(|mut ctx: Ctx<PortEvent>| async move {
+        let child = Command::new("sh")
+            .args(["-c", "exec 0<&-; exec sleep 1000"])
+            .stdin_acks()
+            .spawn(&ctx.pid())
+            .unwrap();
+        const CHUNK: usize = 64 * 1024;
+        const WINDOW: usize = 4;
+        let mut accepted = 0;
+        let mut in_flight = 0;
+        let write =
+            |accepted: &mut usize, in_flight: &mut usize| match child.write(vec![b'q'; CHUNK]) {
+                Ok(()) => {
+                    *accepted += CHUNK;
+                    *in_flight += 1;
+                    true
+                }
+                Err(Error::Closed) => false,
+                Err(e) => panic!("{e:?}"),
+            };
+        while in_flight < WINDOW && write(&mut accepted, &mut in_flight) {}
+        let mut acked = 0;
+        let unwritten = loop {
+            match next(&mut ctx).await {
+                PortEvent::Written { bytes, .. } => {
+                    acked += bytes;
+                    in_flight -= 1;
+                    // Keep the window full.
+                    write(&mut accepted, &mut in_flight);
+                }
+                PortEvent::StdinClosed { unwritten, .. } => break unwritten,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert!(unwritten > 0);
+        assert_eq!(acked + unwritten, accepted, "every byte accounted for");
+        assert!(matches!(child.write("more"), Err(Error::Closed)));
+        child.close_stdin();
+        // The child is still running: kill it; its exit comes next, and no
+        // second StdinClosed.
+        child.kill();
+        match next(&mut ctx).await {
+            PortEvent::Exited { status, .. } => assert_eq!(status.signal(), Some(9)),
+            other => panic!("{other:?}"),
+        }
     });
     let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
     assert!(reason.is_normal(), "{reason}");

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use actor_core::{CallError, Ctx, Down, ExitReason, spawn};
+use actor_core::{CallError, Ctx, Down, ExitReason, Pid, spawn};
 use actor_io::worker::{self, Worker, WorkerCommand};
 use actor_io::{ChildExit, Error};
 
@@ -43,16 +43,23 @@ fn worker_entry() {
     assert!(!served.get(), "enter served outside a worker");
 }
 
-fn start<Req, Resp>(kind: &str) -> Worker<Req, Resp>
+fn start<Req, Resp, M>(kind: &str, owner: &Pid<M>) -> Worker<Req, Resp>
 where
     Req: serde::Serialize + Send + 'static,
     Resp: serde::de::DeserializeOwned + Send + 'static,
+    M: Send + 'static,
 {
     WorkerCommand::new(kind)
         .args(["worker_entry", "--exact", "--test-threads=1", "--nocapture"])
         .discard_stdout()
-        .spawn()
+        .spawn(owner)
         .unwrap()
+}
+
+/// An owner for the workers of a test: it waits, and lives as long as the
+/// test's runtime.
+fn owner() -> Pid<()> {
+    spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await })
 }
 
 fn worker_exit(reason: &ExitReason) -> ChildExit {
@@ -73,7 +80,7 @@ fn exists(os_pid: u32) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_and_casts_are_served_in_order() {
     // A running sum shows the order: the cast is served before the call.
-    let sum: Worker<u64, u64> = start("sum");
+    let sum: Worker<u64, u64> = start("sum", &owner());
     sum.send(3).await.unwrap(); // a cast: its answer is dropped
     assert_eq!(sum.call(0, T).await, Ok(3));
     assert_eq!(sum.call(4, T).await, Ok(7));
@@ -84,7 +91,7 @@ async fn calls_and_casts_are_served_in_order() {
             .unwrap()
             .is_normal()
     );
-    let w: Worker<u64, u64> = start("square");
+    let w: Worker<u64, u64> = start("square", &owner());
     assert_eq!(w.call(12, T).await, Ok(144));
     // Many callers at once, each gets its own answer.
     let callers: Vec<_> = (0..20u64)
@@ -116,7 +123,7 @@ impl From<Down> for Msg {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_from_outside_gives_down() {
-    let w: Worker<u64, u64> = start("square");
+    let w: Worker<u64, u64> = start("square", &owner());
     assert_eq!(w.call(3, T).await, Ok(9));
     let (tx, rx) = tokio::sync::oneshot::channel();
     let watcher = {
@@ -148,7 +155,7 @@ async fn a_worker_killed_from_outside_gives_down() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_that_dies_mid_call_fails_the_call_at_once() {
-    let w: Worker<u64, u64> = start("suicide");
+    let w: Worker<u64, u64> = start("suicide", &owner());
     let started = std::time::Instant::now();
     match w.call(0, T).await {
         Err(CallError::Exited(reason)) => assert_eq!(worker_exit(&reason).signal(), Some(9)),
@@ -162,7 +169,7 @@ async fn a_worker_that_dies_mid_call_fails_the_call_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panicking_worker_ends_with_its_exit_code() {
-    let w: Worker<u64, u64> = start("crashy");
+    let w: Worker<u64, u64> = start("crashy", &owner());
     assert_eq!(w.call(7, T).await, Ok(7));
     let err = w.call(13, T).await.unwrap_err();
     let CallError::Exited(reason) = err else {
@@ -174,7 +181,7 @@ async fn a_panicking_worker_ends_with_its_exit_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_workers_process_kills_the_os_process() {
-    let w: Worker<u64, u64> = start("square");
+    let w: Worker<u64, u64> = start("square", &owner());
     assert_eq!(w.call(2, T).await, Ok(4));
     let os_pid = w.os_pid();
     let pidfd = rustix::process::pidfd_open(
@@ -195,7 +202,92 @@ async fn killing_the_workers_process_kills_the_os_process() {
 async fn a_missing_worker_program_is_a_typed_error() {
     let err = WorkerCommand::new("square")
         .program("/nonexistent/actor-io-worker")
-        .spawn::<u64, u64>()
+        .spawn::<u64, u64, _>(&owner())
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+}
+
+/// How the owner of a worker ends, in `a_worker_goes_with_its_owner`.
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    Killed,
+    Panics,
+    Returns,
+}
+
+/// The owner starts a worker, hands it out, and ends as told; the worker
+/// (used and watched by others meanwhile) ends with it and its OS process
+/// is killed and reaped.
+async fn a_worker_goes_with_its_owner(ending: Ending) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let owner = spawn(move |mut ctx: Ctx<()>| async move {
+        let w: Worker<u64, u64> = start("square", &ctx.pid());
+        tx.send(w).unwrap();
+        ctx.recv().await;
+        if let Ending::Panics = ending {
+            panic!("the owner panics");
+        }
+    });
+    let w = actor_core::timeout(T, rx).await.unwrap().unwrap();
+    let os_pid = w.os_pid();
+    // To others the worker is a process as any other.
+    assert_eq!(w.call(6, T).await, Ok(36));
+    w.send(1).await.unwrap();
+    assert!(exists(os_pid));
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let watcher = {
+        let w = w.clone();
+        spawn(move |mut ctx: Ctx<Msg>| async move {
+            let mref = ctx.monitor(&w);
+            ready_tx.send(()).unwrap();
+            let Msg::Down(down) = actor_core::timeout(T, ctx.recv()).await.unwrap();
+            assert_eq!(down.monitor, mref);
+            assert_eq!(down.id, w.pid().id());
+            assert_eq!(down.reason, ExitReason::Shutdown);
+        })
+    };
+    ready_rx.await.unwrap();
+    match ending {
+        Ending::Killed => owner.kill(),
+        Ending::Panics | Ending::Returns => owner.send(()).await.unwrap(),
+    }
+    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
+    match ending {
+        Ending::Killed => assert_eq!(reason, ExitReason::Killed),
+        Ending::Panics => assert!(matches!(reason, ExitReason::Panicked(_)), "{reason}"),
+        Ending::Returns => assert!(reason.is_normal(), "{reason}"),
+    }
+    assert_eq!(
+        actor_core::timeout(T, w.wait())
+            .await
+            .expect("the worker ends with its owner"),
+        ExitReason::Shutdown
+    );
+    assert!(
+        !exists(os_pid),
+        "the worker's OS process is killed and reaped"
+    );
+    assert!(w.send(2).await.is_err());
+    assert!(matches!(w.call(3, T).await, Err(CallError::Exited(_))));
+    assert!(
+        actor_core::timeout(T, watcher.wait())
+            .await
+            .unwrap()
+            .is_normal()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_goes_when_its_owner_is_killed() {
+    a_worker_goes_with_its_owner(Ending::Killed).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_goes_when_its_owner_panics() {
+    a_worker_goes_with_its_owner(Ending::Panics).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_goes_when_its_owner_returns() {
+    a_worker_goes_with_its_owner(Ending::Returns).await;
 }

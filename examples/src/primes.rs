@@ -208,9 +208,10 @@ fn hand_out(slots: &mut [Slot], runner: ProcessId, job: Job, reply: Reply<Option
     let _ = reply.send(Some(job));
 }
 
-/// Starts a worker, monitors it, and starts the runner that feeds it.
+/// Starts a worker owned by the pool (it goes when the pool ends),
+/// monitors it, and starts the runner that feeds it.
 fn start_worker(ctx: &Ctx<Msg>, command: &WorkerCommand) -> Result<Slot, actor_io::Error> {
-    let worker: PrimeWorker = command.clone().spawn()?;
+    let worker: PrimeWorker = command.clone().spawn(&ctx.pid())?;
     ctx.monitor(&worker);
     let runner = spawn_runner(ctx.pid(), worker.clone());
     Ok(Slot {
