@@ -64,7 +64,9 @@ struct Response<'a> {
     body: &'a [u8],
     extra: &'static str,
     head_only: bool,
-    close: bool,
+    /// The `Connection` header, if one is due: `close`, or `keep-alive`
+    /// to an HTTP/1.0 client that asked for it.
+    connection: Option<&'static str>,
 }
 
 impl Response<'_> {
@@ -75,8 +77,10 @@ impl Response<'_> {
         out.extend_from_slice(self.body.len().to_string().as_bytes());
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(self.extra.as_bytes());
-        if self.close {
-            out.extend_from_slice(b"Connection: close\r\n");
+        if let Some(c) = self.connection {
+            out.extend_from_slice(b"Connection: ");
+            out.extend_from_slice(c.as_bytes());
+            out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(b"\r\n");
         if !self.head_only {
@@ -157,6 +161,11 @@ fn step(buf: &[u8], greeting: &[u8], out: &mut Vec<u8>) -> Step {
         Some(1) => connection.is_some_and(|v| has_token(v, "close")),
         _ => !connection.is_some_and(|v| has_token(v, "keep-alive")),
     };
+    let connection = match (close, req.version) {
+        (true, _) => Some("close"),
+        (false, Some(0)) => Some("keep-alive"),
+        (false, _) => None,
+    };
     let method = req.method.unwrap_or("");
     let path = req.path.unwrap_or("");
     let head_only = method == "HEAD";
@@ -166,21 +175,21 @@ fn step(buf: &[u8], greeting: &[u8], out: &mut Vec<u8>) -> Step {
             body: greeting,
             extra: "",
             head_only,
-            close,
+            connection,
         },
         (_, "/") => Response {
             status: "405 Method Not Allowed",
             body: b"Method Not Allowed",
             extra: "Allow: GET, HEAD\r\n",
             head_only: false,
-            close,
+            connection,
         },
         _ => Response {
             status: "404 Not Found",
             body: b"Not Found",
             extra: "",
             head_only,
-            close,
+            connection,
         },
     };
     response.write(out);
@@ -196,7 +205,7 @@ fn reject(out: &mut Vec<u8>, status: &'static str) {
         body: status.as_bytes(),
         extra: "",
         head_only: false,
-        close: true,
+        connection: Some("close"),
     }
     .write(out);
 }
@@ -255,15 +264,18 @@ async fn connection(_ctx: Ctx<()>, mut conn: Conn) -> Result<(), Error> {
 /// sends (for a while), so that closing with unread input does not reset
 /// the connection before the client has read the error response.
 async fn linger(conn: &mut Conn) {
-    conn.set_read_timeout(Some(Duration::from_secs(1)));
-    let mut sink = [0u8; 4096];
-    let mut drained = 0;
-    while drained < MAX_BODY {
-        match conn.read(&mut sink).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => drained += n,
+    // One second in all, however slowly the client trickles.
+    let _ = actor_core::timeout(Duration::from_secs(1), async {
+        let mut sink = [0u8; 4096];
+        let mut drained = 0;
+        while drained < MAX_BODY {
+            match conn.read(&mut sink).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => drained += n,
+            }
         }
-    }
+    })
+    .await;
 }
 
 #[cfg(test)]
@@ -291,9 +303,16 @@ mod tests {
 
     #[test]
     fn http_1_0_closes_unless_asked_to_keep_alive() {
-        assert!(answer(b"GET / HTTP/1.0\r\n\r\n").1);
-        assert!(!answer(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").1);
-        assert!(answer(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n").1);
+        let (resp, close) = answer(b"GET / HTTP/1.0\r\n\r\n");
+        assert!(close && resp.contains("Connection: close\r\n"));
+        // A 1.0 client that asks to keep alive is told so, or it would not.
+        let (resp, close) = answer(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        assert!(!close && resp.contains("Connection: keep-alive\r\n"));
+        let (resp, close) = answer(b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n");
+        assert!(close && resp.contains("Connection: close\r\n"));
+        // HTTP/1.1 keeps alive without saying so.
+        let (resp, close) = answer(b"GET / HTTP/1.1\r\n\r\n");
+        assert!(!close && !resp.contains("Connection:"));
     }
 
     #[test]
