@@ -8,6 +8,8 @@ use std::fmt;
 use std::io;
 use std::sync::Arc;
 
+use actor_core::StartError;
+
 use crate::port::ChildExit;
 
 /// What went wrong with an fd, a socket, a subprocess port or a worker.
@@ -62,6 +64,9 @@ pub enum Error {
     /// A peer broke the framing protocol (a worker's reply that does not
     /// decode, an oversized frame).
     Protocol(String),
+    /// A supervisor the crate starts (a listener's connection supervisor)
+    /// failed to start; why.
+    SupervisorStart(StartError),
     /// Any other OS error.
     Io(Arc<io::Error>),
 }
@@ -131,6 +136,7 @@ impl fmt::Display for Error {
             Error::TimedOut { op } => write!(f, "{op} timed out"),
             Error::WorkerExited(status) => write!(f, "worker exited: {status}"),
             Error::Protocol(m) => write!(f, "protocol error: {m}"),
+            Error::SupervisorStart(e) => write!(f, "cannot start the supervisor: {e}"),
             Error::Io(e) => fmt::Display::fmt(e, f),
         }
     }
@@ -141,6 +147,7 @@ impl std::error::Error for Error {
         match self {
             Error::NotPollable(e) | Error::Io(e) => Some(&**e),
             Error::Spawn { source, .. } => Some(&**source),
+            Error::SupervisorStart(e) => Some(e),
             _ => None,
         }
     }

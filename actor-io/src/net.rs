@@ -363,6 +363,12 @@ impl Conn {
     /// [`ActiveConn::grant`] gives more. With no credit nothing is read,
     /// so the peer is slowed by TCP's own flow control.
     ///
+    /// The read timeout (see [`set_read_timeout`](Conn::set_read_timeout)
+    /// and [`Listener::read_timeout`]) carries over: if no data arrives for
+    /// that long while the owner has credit, the owner receives
+    /// [`SocketEvent::Error`] with [`Error::TimedOut`] (`op` `"read"`) and
+    /// no more events come. Time spent without credit does not count.
+    ///
     /// # Examples
     ///
     /// ```
@@ -400,7 +406,9 @@ impl Conn {
         let shared = stream.clone();
         let owner = owner.clone();
         let id = self.id;
-        let helper = spawn(move |ctx: Ctx<SockCmd>| active_loop(ctx, shared, owner, id));
+        let read_timeout = self.read_timeout;
+        let helper =
+            spawn(move |ctx: Ctx<SockCmd>| active_loop(ctx, shared, owner, id, read_timeout));
         ActiveConn {
             id,
             stream,
@@ -435,8 +443,9 @@ pub enum SocketEvent {
         /// The connection.
         conn: IoId,
     },
-    /// Reading failed ([`Error::ConnectionReset`], ...). No more data will
-    /// come.
+    /// Reading failed ([`Error::ConnectionReset`], ...), or no data came
+    /// within the read timeout while the owner had credit
+    /// ([`Error::TimedOut`]). No more data will come.
     Error {
         /// The connection.
         conn: IoId,
@@ -541,13 +550,30 @@ impl Drop for ActiveConn {
     }
 }
 
-async fn active_loop<M>(mut ctx: Ctx<SockCmd>, stream: Arc<Stream>, owner: Pid<M>, id: IoId)
-where
+/// Waits until `deadline` on the runtime's clock, or forever for `None`.
+fn idle_limit(deadline: Option<Duration>) -> actor_core::Sleep {
+    match deadline {
+        Some(d) => actor_core::sleep_until(d),
+        None => actor_core::sleep(actor_core::INFINITY),
+    }
+}
+
+async fn active_loop<M>(
+    mut ctx: Ctx<SockCmd>,
+    stream: Arc<Stream>,
+    owner: Pid<M>,
+    id: IoId,
+    read_timeout: Option<Duration>,
+) where
     M: From<SocketEvent> + Send + 'static,
 {
     ctx.monitor(&owner);
     let mut credit: u32 = 1;
     let mut buf = BytesMut::new();
+    // When a wait for data with credit must give up: set as the wait
+    // starts, kept across grants, cleared with each event delivered, so
+    // that only time with credit counts as idle.
+    let mut deadline: Option<Duration> = None;
     loop {
         if credit == 0 {
             match ctx.recv().await {
@@ -555,6 +581,9 @@ where
                 SockCmd::Stop | SockCmd::OwnerDown => return,
             }
             continue;
+        }
+        if deadline.is_none() {
+            deadline = read_timeout.map(|d| actor_core::now().saturating_add(d));
         }
         let event = tokio::select! {
             biased;
@@ -570,7 +599,12 @@ where
                 Ok(_) => SocketEvent::Data { conn: id, data: buf.split().freeze() },
                 Err(e) => SocketEvent::Error { conn: id, error: e.into() },
             },
+            () = idle_limit(deadline) => SocketEvent::Error {
+                conn: id,
+                error: Error::TimedOut { op: "read" },
+            },
         };
+        deadline = None;
         let last = !matches!(event, SocketEvent::Data { .. });
         if owner.send(M::from(event)).await.is_err() || last {
             return;
@@ -682,8 +716,10 @@ impl Listener {
     /// # Errors
     ///
     /// The OS error from binding ([`Error::Io`] with `AddrInUse`, ...),
-    /// [`Error::NoReactor`], or [`Error::Closed`] if the listener could not
-    /// start its supervisor.
+    /// [`Error::NoReactor`], [`Error::SupervisorStart`] with the cause if
+    /// the listener could not start its connection supervisor, or
+    /// [`Error::Closed`] if the listener process ended before it started
+    /// serving (killed while starting).
     ///
     /// # Cancel safety
     ///
@@ -698,6 +734,21 @@ impl Listener {
         H: Fn(Ctx<M>, Conn) -> Fut + Send + Sync + 'static,
         Fut: Future + Send + 'static,
         Fut::Output: IntoExitReason,
+    {
+        self.serve_with(handler, Supervisor::dynamic().start())
+            .await
+    }
+
+    /// [`serve`](Listener::serve), with the connection supervisor started
+    /// by `start_sup`, polled inside the listener process (so that the
+    /// supervisor takes it as its parent).
+    async fn serve_with<M, H, Fut, S>(self, handler: H, start_sup: S) -> Result<Server, Error>
+    where
+        M: Send + 'static,
+        H: Fn(Ctx<M>, Conn) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoExitReason,
+        S: Future<Output = Result<Pid<SupervisorMsg>, StartError>> + Send + 'static,
     {
         need_reactor()?;
         let (listener, addr) = match &self.bind {
@@ -721,13 +772,15 @@ impl Listener {
         };
         let (tx, rx) = tokio::sync::oneshot::channel();
         let handler = Arc::new(handler);
-        let pid = spawn(move |ctx: Ctx<()>| listen_loop(ctx, listener, self, handler, tx));
+        let pid =
+            spawn(move |ctx: Ctx<()>| listen_loop(ctx, listener, self, handler, start_sup, tx));
         match rx.await {
-            Ok(sup) => Ok(Server {
+            Ok(Ok(sup)) => Ok(Server {
                 listener: AnyPid::from(pid),
                 sup,
                 addr,
             }),
+            Ok(Err(e)) => Err(Error::SupervisorStart(e)),
             Err(_) => Err(Error::Closed),
         }
     }
@@ -787,28 +840,35 @@ fn transient(e: &io::Error) -> bool {
     )
 }
 
-async fn listen_loop<M, H, Fut>(
+async fn listen_loop<M, H, Fut, S>(
     ctx: Ctx<()>,
     listener: Accept,
     opts: Listener,
     handler: Arc<H>,
-    started: tokio::sync::oneshot::Sender<Pid<SupervisorMsg>>,
+    start_sup: S,
+    started: tokio::sync::oneshot::Sender<Result<Pid<SupervisorMsg>, StartError>>,
 ) -> ExitReason
 where
     M: Send + 'static,
     H: Fn(Ctx<M>, Conn) -> Fut + Send + Sync + 'static,
     Fut: Future + Send + 'static,
     Fut::Output: IntoExitReason,
+    S: Future<Output = Result<Pid<SupervisorMsg>, StartError>> + Send + 'static,
 {
     // Started from inside this process, the supervisor takes it as its
     // parent: when the listener ends, for any reason, the supervisor stops
     // every connection and ends too.
-    let sup = match Supervisor::dynamic().start().await {
+    let sup = match start_sup.await {
         Ok(sup) => sup,
-        Err(e) => return ExitReason::error(e),
+        Err(e) => {
+            // The caller of `serve` gets the cause; this process, which
+            // no one holds yet, still ends with it.
+            let _ = started.send(Err(e.clone()));
+            return ExitReason::error(e);
+        }
     };
     ctx.link(&sup);
-    if started.send(sup.clone()).is_err() {
+    if started.send(Ok(sup.clone())).is_err() {
         return ExitReason::Normal;
     }
     let mut serial: u64 = 0;
@@ -903,5 +963,33 @@ impl Server {
         let reason = self.listener.wait().await;
         self.sup.wait().await;
         reason
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A supervisor that cannot start: `serve` reports why, rather than a
+    /// bare [`Error::Closed`]. (Supervisor::dynamic().start() cannot be
+    /// made to fail from outside, so the failure is injected.)
+    #[tokio::test]
+    async fn serve_reports_why_the_supervisor_did_not_start() {
+        let cause = StartError::Failed(ExitReason::other("no room"));
+        let failing = {
+            let cause = cause.clone();
+            async move { Err(cause) }
+        };
+        let r = actor_core::timeout(
+            Duration::from_secs(10),
+            Listener::tcp("127.0.0.1:0").serve_with(|_ctx: Ctx<()>, _conn: Conn| async {}, failing),
+        )
+        .await
+        .expect("serve returns in time");
+        match r {
+            Err(Error::SupervisorStart(e)) => assert_eq!(e, cause),
+            Err(e) => panic!("expected the supervisor's start error, got {e}"),
+            Ok(_) => panic!("served without a supervisor"),
+        }
     }
 }
