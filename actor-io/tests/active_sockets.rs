@@ -8,6 +8,8 @@ use std::time::Duration;
 use actor_core::{Ctx, spawn};
 use actor_io::{Conn, Error, SocketEvent};
 
+mod common;
+
 const T: Duration = Duration::from_secs(10);
 
 async fn next(ctx: &mut Ctx<SocketEvent>) -> SocketEvent {
@@ -48,8 +50,7 @@ async fn one_message_per_credit() {
         conn.arm();
         assert_eq!(data(next(&mut ctx).await), b"e");
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 #[tokio::test]
@@ -85,8 +86,7 @@ async fn half_close_then_reply_then_close() {
         }
         assert_eq!(reply, b"reply");
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 /// A writer facing an owner with no credit fills the kernel's buffers and
@@ -116,8 +116,7 @@ async fn no_credit_holds_back_a_fast_writer() {
         assert!(total > 0);
         drop(conn);
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 #[tokio::test]

@@ -8,6 +8,8 @@ use std::time::Duration;
 use actor_core::{Ctx, spawn};
 use actor_io::{Conn, Error, Listener, SocketEvent};
 
+mod common;
+
 const T: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_millis(200);
 
@@ -42,8 +44,7 @@ async fn silent_peer_times_out_on_an_active_connection() {
             .expect("the reader ends");
         assert!(reason.is_normal(), "{reason}");
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 #[tokio::test]
@@ -70,8 +71,7 @@ async fn time_without_credit_is_not_idle() {
             "timed out {idle:?} after arming, before the {READ_TIMEOUT:?} timeout"
         );
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 #[tokio::test]
@@ -91,8 +91,7 @@ async fn data_within_the_timeout_keeps_an_active_connection_open() {
         peer.shutdown_write().unwrap();
         assert!(matches!(next(&mut ctx).await, SocketEvent::Closed { .. }));
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

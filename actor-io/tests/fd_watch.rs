@@ -8,6 +8,8 @@ use std::time::Duration;
 use actor_core::{Ctx, Down, ExitReason, spawn};
 use actor_io::{Error, Fd, FdEvent, Interest, Watch};
 
+mod common;
+
 const T: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
@@ -83,8 +85,7 @@ async fn readiness_arrives_once_per_arm_and_a_hangup_closes_the_watch() {
             other => panic!("expected the watch to end, got {other:?}"),
         }
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 /// A re-armed watch whose fd is still ready reports again at once (level
@@ -110,12 +111,7 @@ async fn a_socket_whose_peer_closed_closes_the_watch_once_drained() {
         watch.arm();
         assert!(matches!(recv_io(&mut ctx).await, FdEvent::Closed { .. }));
     });
-    assert!(
-        actor_core::timeout(T, owner.wait())
-            .await
-            .unwrap()
-            .is_normal()
-    );
+    common::ends_normally(owner.wait(), T).await;
 }
 
 #[tokio::test]
@@ -130,12 +126,7 @@ async fn re_arming_without_draining_reports_again() {
         }
         assert_eq!(drain(&watch), b"x");
     });
-    assert!(
-        actor_core::timeout(T, owner.wait())
-            .await
-            .unwrap()
-            .is_normal()
-    );
+    common::ends_normally(owner.wait(), T).await;
 }
 
 /// A non-blocking connect to a port nobody listens on fails; the failure
@@ -171,8 +162,7 @@ async fn a_socket_error_arrives_as_a_message() {
             other => panic!("expected an error, got {other:?}"),
         }
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
     drop(holder);
 }
 
@@ -187,12 +177,7 @@ async fn a_write_end_whose_reader_has_gone_is_closed() {
         assert!(matches!(recv_io(&mut ctx).await, FdEvent::Closed { .. }));
         assert!(matches!(watch.try_write(b"x"), Err(Error::Closed)));
     });
-    assert!(
-        actor_core::timeout(T, owner.wait())
-            .await
-            .unwrap()
-            .is_normal()
-    );
+    common::ends_normally(owner.wait(), T).await;
 }
 
 #[tokio::test]

@@ -8,6 +8,8 @@ use actor_core::{AnyPid, Ctx, ExitReason, spawn};
 use actor_io::{Conn, Error, Listener, SocketEvent};
 use tokio::sync::mpsc;
 
+mod common;
+
 const T: Duration = Duration::from_secs(10);
 
 fn io_error(reason: &ExitReason) -> &Error {
@@ -137,6 +139,5 @@ async fn in_active_mode_a_reset_arrives_as_an_error_message() {
             other => panic!("expected a reset, got {other:?}"),
         }
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }

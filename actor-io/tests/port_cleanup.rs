@@ -8,6 +8,8 @@ use actor_core::{AnyPid, Ctx, ExitReason, spawn};
 use actor_io::{Command, Fd, PortEvent};
 use rustix::process::{Pid, PidfdFlags};
 
+mod common;
+
 const T: Duration = Duration::from_secs(10);
 
 fn pid(os_pid: u32) -> Pid {
@@ -67,8 +69,7 @@ async fn dropping_the_port_kills_and_reaps_the_child() {
         actor_core::timeout(T, process.wait()).await.unwrap();
         assert!(!exists(os_pid));
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 #[tokio::test]
@@ -95,6 +96,5 @@ async fn a_process_group_takes_grandchildren_with_it() {
             .unwrap();
         actor_core::timeout(T, process.wait()).await.unwrap();
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use actor_core::{Ctx, spawn};
 use actor_io::{Capture, ChildExit, Command, Error, MAX_LINE, PortEvent};
 
+mod common;
+
 const T: Duration = Duration::from_secs(10);
 
 /// Everything a port sends until it exits.
@@ -154,6 +156,5 @@ async fn killing_the_child_reports_its_death() {
             other => panic!("{other:?}"),
         }
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 use actor_core::{Ctx, spawn};
 use actor_io::{Command, Error, PortEvent};
 
+mod common;
+
 const T: Duration = Duration::from_secs(10);
 
 async fn next(ctx: &mut Ctx<PortEvent>) -> PortEvent {
@@ -42,8 +44,7 @@ async fn a_conversation_with_cat_line_by_line() {
         cat.process().wait().await;
         assert!(cat.write("late\n").is_err());
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 #[tokio::test]
@@ -83,8 +84,7 @@ async fn acknowledgements_say_when_input_has_been_written() {
         }
         assert_eq!(closed, 1);
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 /// A child that stops reading its stdin early (head) does not break the
@@ -123,8 +123,7 @@ async fn a_child_that_closes_its_stdin_early_is_fine() {
         assert_eq!(closed.len(), 1, "StdinClosed comes once: {closed:?}");
         assert!(closed[0] > 0, "head left most of it unread");
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }
 
 /// A child that closes its stdin at once while the owner keeps a window of
@@ -179,6 +178,5 @@ async fn stdin_closed_by_the_child_is_reported_to_the_owner() {
             other => panic!("{other:?}"),
         }
     });
-    let reason = actor_core::timeout(T, owner.wait()).await.unwrap();
-    assert!(reason.is_normal(), "{reason}");
+    common::ends_normally(owner.wait(), T).await;
 }

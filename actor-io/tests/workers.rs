@@ -8,6 +8,8 @@ use actor_core::{CallError, Ctx, Down, ExitReason, Pid, spawn};
 use actor_io::worker::{self, Worker, WorkerCommand};
 use actor_io::{ChildExit, Error};
 
+mod common;
+
 const T: Duration = Duration::from_secs(20);
 
 /// Worker mode: a worker child runs only this test (by name), and the
@@ -85,12 +87,7 @@ async fn calls_and_casts_are_served_in_order() {
     assert_eq!(sum.call(0, T).await, Ok(3));
     assert_eq!(sum.call(4, T).await, Ok(7));
     sum.stop();
-    assert!(
-        actor_core::timeout(T, sum.wait())
-            .await
-            .unwrap()
-            .is_normal()
-    );
+    common::ends_normally(sum.wait(), T).await;
     let w: Worker<u64, u64> = start("square", &owner());
     assert_eq!(w.call(12, T).await, Ok(144));
     // Many callers at once, each gets its own answer.
@@ -143,12 +140,7 @@ async fn a_worker_killed_from_outside_gives_down() {
         rustix::process::Signal::KILL,
     )
     .unwrap();
-    assert!(
-        actor_core::timeout(T, watcher.wait())
-            .await
-            .unwrap()
-            .is_normal()
-    );
+    common::ends_normally(watcher.wait(), T).await;
     assert!(!w.is_alive());
     assert!(!exists(w.os_pid()), "the dead worker is reaped");
 }
@@ -269,12 +261,7 @@ async fn a_worker_goes_with_its_owner(ending: Ending) {
     );
     assert!(w.send(2).await.is_err());
     assert!(matches!(w.call(3, T).await, Err(CallError::Exited(_))));
-    assert!(
-        actor_core::timeout(T, watcher.wait())
-            .await
-            .unwrap()
-            .is_normal()
-    );
+    common::ends_normally(watcher.wait(), T).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

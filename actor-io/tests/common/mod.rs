@@ -1,0 +1,16 @@
+//! What the actor-io tests share.
+
+use std::future::Future;
+use std::time::Duration;
+
+use actor_core::ExitReason;
+
+/// Waits (at most `limit`) for a process to end (`ended` is its `wait()`),
+/// and asserts it ended normally: a test body that ran in a process passed
+/// all its assertions.
+pub(crate) async fn ends_normally(ended: impl Future<Output = ExitReason>, limit: Duration) {
+    let reason = actor_core::timeout(limit, ended)
+        .await
+        .expect("the process ends in time");
+    assert!(reason.is_normal(), "{reason}");
+}
