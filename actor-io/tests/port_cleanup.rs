@@ -9,16 +9,12 @@ use actor_io::{Command, Fd, PortEvent};
 use rustix::process::{Pid, PidfdFlags};
 
 mod common;
+use common::exists;
 
 const T: Duration = Duration::from_secs(10);
 
 fn pid(os_pid: u32) -> Pid {
     Pid::from_raw(os_pid as i32).unwrap()
-}
-
-/// Whether a process with this id exists at all (a zombie counts).
-fn exists(os_pid: u32) -> bool {
-    rustix::process::test_kill_process(pid(os_pid)).is_ok()
 }
 
 #[tokio::test]

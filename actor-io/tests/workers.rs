@@ -9,6 +9,7 @@ use actor_io::worker::{self, Worker, WorkerCommand};
 use actor_io::{ChildExit, Error};
 
 mod common;
+use common::exists;
 
 const T: Duration = Duration::from_secs(20);
 
@@ -72,11 +73,6 @@ fn worker_exit(reason: &ExitReason) -> ChildExit {
         },
         other => panic!("expected an error exit, got {other}"),
     }
-}
-
-fn exists(os_pid: u32) -> bool {
-    rustix::process::test_kill_process(rustix::process::Pid::from_raw(os_pid as i32).unwrap())
-        .is_ok()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

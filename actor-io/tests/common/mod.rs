@@ -14,3 +14,13 @@ pub(crate) async fn ends_normally(ended: impl Future<Output = ExitReason>, limit
         .expect("the process ends in time");
     assert!(reason.is_normal(), "{reason}");
 }
+
+/// Whether an OS process with this id exists at all (a zombie counts, so
+/// `false` means killed and reaped).
+#[allow(dead_code, reason = "each test file uses the helpers it needs")]
+pub(crate) fn exists(os_pid: u32) -> bool {
+    let Some(pid) = rustix::process::Pid::from_raw(os_pid as i32) else {
+        return false;
+    };
+    rustix::process::test_kill_process(pid).is_ok()
+}
