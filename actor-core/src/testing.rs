@@ -120,12 +120,8 @@ impl<T, E: fmt::Display> Verdict for Result<T, E> {
 pub struct Harness {
     seeds: u64,
     first_seed: u64,
-    max_delay: Duration,
-    timer_jitter: Duration,
-    kills: u32,
-    kill_window: Duration,
-    deadline: Duration,
-    trace_tail: usize,
+    /// The knobs of every run; each run sets its own seed.
+    base: Config,
     check: bool,
     replay_command: Option<String>,
 }
@@ -142,12 +138,10 @@ impl Harness {
         Harness {
             seeds: 1000,
             first_seed: 0,
-            max_delay: Duration::from_millis(1),
-            timer_jitter: Duration::ZERO,
-            kills: 0,
-            kill_window: Duration::ZERO,
-            deadline: Duration::from_secs(3600),
-            trace_tail: 32,
+            base: Config::seeded(0)
+                .max_delay(Duration::from_millis(1))
+                .deadline(Duration::from_secs(3600))
+                .trace_tail(32),
             check: false,
             replay_command: None,
         }
@@ -170,7 +164,7 @@ impl Harness {
     /// virtual time. Messages are never dropped, and one sender's messages
     /// to one receiver keep their order.
     pub fn max_delay(mut self, max: Duration) -> Self {
-        self.max_delay = max;
+        self.base = self.base.max_delay(max);
         self
     }
 
@@ -190,7 +184,7 @@ impl Harness {
     /// assert!(report.passed());
     /// ```
     pub fn timer_jitter(mut self, max: Duration) -> Self {
-        self.timer_jitter = max;
+        self.base = self.base.timer_jitter(max);
         self
     }
 
@@ -220,20 +214,19 @@ impl Harness {
     /// assert!(!killed.passed());
     /// ```
     pub fn kills(mut self, count: u32, window: Duration) -> Self {
-        self.kills = count;
-        self.kill_window = window;
+        self.base = self.base.kills(count, window);
         self
     }
 
     /// Fails a seed whose run goes past `at` of virtual time.
     pub fn deadline(mut self, at: Duration) -> Self {
-        self.deadline = at;
+        self.base = self.base.deadline(at);
         self
     }
 
     /// How many of the last events of a failing run the report shows.
     pub fn trace_tail(mut self, events: usize) -> Self {
-        self.trace_tail = events;
+        self.base = self.base.trace_tail(events);
         self
     }
 
@@ -285,12 +278,7 @@ impl Harness {
     /// assert_eq!(out.result, Ok(2));
     /// ```
     pub fn config(&self, seed: u64) -> Config {
-        Config::seeded(seed)
-            .max_delay(self.max_delay)
-            .timer_jitter(self.timer_jitter)
-            .kills(self.kills, self.kill_window)
-            .deadline(self.deadline)
-            .trace_tail(self.trace_tail)
+        self.base.clone().reseeded(seed)
     }
 
     /// The seeds to run: the one in `ACTOR_SEED` if set, else the

@@ -153,18 +153,8 @@ impl<T> Queue<T> {
     /// # });
     /// ```
     pub async fn put(&self, value: T) {
-        let mut slot = Some(value);
-        wait_on(
-            &self.state,
-            "queue put (full)",
-            |st| &mut st.putters,
-            |st| {
-                st.has_room().then(|| {
-                    st.push(slot.take().expect("put once"));
-                })
-            },
-        )
-        .await
+        // With INFINITY no timer is armed and the put cannot time out.
+        let _ = self.put_timeout(value, crate::timer::INFINITY).await;
     }
 
     /// Adds `value` at the back if there is room now.

@@ -115,6 +115,12 @@ impl Config {
         self.seed
     }
 
+    /// The same knobs under another seed.
+    pub(crate) fn reseeded(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
     /// Holds each message in flight for a seeded delay in `0..=max` of
     /// virtual time (seeded mode only). One sender's messages to one
     /// receiver keep their order. Messages to bounded mailboxes are not
