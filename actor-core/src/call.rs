@@ -7,8 +7,10 @@ use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use crate::error::{CallError, SendError};
-use crate::pid::{AnyPid, Pid, ProcessId};
-use crate::process::{Core, Watcher};
+use crate::handle::{Core, Watcher};
+use crate::id::{MonitorRef, NodeId, ProcessId};
+use crate::pid::{AnyPid, Pid};
+use crate::process::Proc;
 use crate::runtime;
 use crate::signal::{Down, ExitReason};
 
@@ -119,7 +121,7 @@ impl<R> Drop for Reply<R> {
 /// Removes the call's monitor and closes its slot however the call ends.
 struct CallGuard<'a, R> {
     callee: &'a dyn Core,
-    mref: crate::signal::MonitorRef,
+    mref: MonitorRef,
     slot: &'a Slot<R>,
 }
 
@@ -148,14 +150,9 @@ impl<R> Drop for Closed<'_, R> {
 }
 
 impl<M: Send + 'static> Pid<M> {
-    /// This process's id.
-    pub fn id(&self) -> ProcessId {
-        self.inner.id
-    }
-
     /// Whether the process is still running.
     pub fn is_alive(&self) -> bool {
-        self.inner.is_alive()
+        self.inner.shared().is_alive()
     }
 
     /// Request/reply: builds a message around a fresh [`Reply`] handle,
@@ -247,14 +244,14 @@ impl<M: Send + 'static> Pid<M> {
     ///
     /// Cancel safe.
     pub async fn wait(&self) -> ExitReason {
-        wait_core(&*self.inner).await
+        wait_core(self.core()).await
     }
 
     /// Sends an exit signal with `reason`, from the calling process (Erlang's
     /// `exit/2`). A process that traps exits receives it as a message;
     /// otherwise a reason other than normal ends it, at its next `.await`.
     pub fn exit(&self, reason: ExitReason) {
-        exit_core(&*self.inner, reason);
+        exit_core(self.core(), reason);
     }
 
     /// Kills the process: an exit signal that cannot be trapped. It ends
@@ -264,11 +261,15 @@ impl<M: Send + 'static> Pid<M> {
     pub fn kill(&self) {
         self.inner.kill();
     }
+
+    fn core(&self) -> &dyn Core {
+        &*self.inner
+    }
 }
 
 fn exit_core(core: &dyn Core, reason: ExitReason) {
     let from = crate::process::current().unwrap_or(ProcessId {
-        node: crate::pid::NodeId::LOCAL,
+        node: NodeId::LOCAL,
         serial: 0,
     });
     core.exit_signal(from, &reason, false);
@@ -278,8 +279,8 @@ async fn wait_core(core: &dyn Core) -> ExitReason {
     let slot = Slot::<()>::new();
     let mref = runtime::next_ref();
     let watcher: Arc<dyn Watcher> = slot.clone();
-    if let Err(reason) = core.add_watcher(mref, watcher) {
-        return reason;
+    if core.add_watcher(mref, watcher).is_err() {
+        return core.final_reason().unwrap_or(ExitReason::NoProc);
     }
     let _guard = CallGuard {
         callee: core,
@@ -329,7 +330,8 @@ impl AnyPid {
 
     /// The typed pid, if the process accepts messages of type `M`.
     pub fn downcast<M: Send + 'static>(&self) -> Option<Pid<M>> {
-        let inner = self.core.clone().as_any().downcast().ok()?;
-        Some(Pid { inner })
+        let mut typed: Option<Arc<dyn Proc<M>>> = None;
+        self.core.clone().downcast_into(&mut typed);
+        typed.map(|inner| Pid { inner })
     }
 }

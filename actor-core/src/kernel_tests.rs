@@ -8,6 +8,7 @@ use crate::{Ctx, Down, Pid, Runtime, Spawn, spawn};
 
 fn watchers<M: Send + 'static>(pid: &Pid<M>) -> usize {
     pid.inner
+        .shared()
         .lock()
         .ext
         .as_ref()
@@ -16,6 +17,7 @@ fn watchers<M: Send + 'static>(pid: &Pid<M>) -> usize {
 
 fn send_waiters<M: Send + 'static>(pid: &Pid<M>) -> usize {
     pid.inner
+        .shared()
         .lock()
         .ext
         .as_ref()
@@ -81,7 +83,7 @@ fn fired_and_removed_monitors_leave_nothing() {
                 ctx.monitor(&short);
                 ctx.recv().await;
                 let held = ctx
-                    .inner
+                    .shared()
                     .lock()
                     .ext
                     .as_ref()
@@ -131,8 +133,8 @@ fn a_drained_mailbox_shrinks() {
                 drained_tx.send(()).unwrap();
                 // Drained; the next receive parks, then takes the report.
                 assert_eq!(ctx.recv().await, u64::MAX);
-                let shared = ctx.inner.lock().queue.capacity();
-                let _ = tx.send((ctx.local.capacity(), shared));
+                let shared = ctx.shared().lock().queue.capacity();
+                let _ = tx.send((ctx.inbox.local.capacity(), shared));
             });
             for i in 0..BURST {
                 p.send(i).await.unwrap();

@@ -5,21 +5,22 @@ use std::any::Any;
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
+use crate::error::RegistryError;
+use crate::handle::{Core, Watcher};
+use crate::id::{MonitorRef, ProcessId};
 use crate::mailbox::Item;
-use crate::pid::{AnyPid, NodeId, Pid, ProcessId};
 use crate::runtime;
-use crate::signal::{Down, Exit, ExitReason, MonitorRef};
+use crate::signal::{Down, Exit, ExitReason};
+use crate::task::{Body, Run, Task};
 
 thread_local! {
-    static CURRENT: Cell<Option<ProcessId>> = const { Cell::new(None) };
-    /// The process whose body is being polled on this thread, for
-    /// [`Spawn::link`].
-    static CURRENT_CORE: std::cell::RefCell<Option<Arc<dyn Core>>> = const { std::cell::RefCell::new(None) };
     /// Set while a process's state and mailbox are being dropped: the exit
     /// reason that pending calls in them fail with.
     static DYING: std::cell::RefCell<Option<ExitReason>> = const { std::cell::RefCell::new(None) };
@@ -33,13 +34,15 @@ thread_local! {
     static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
     /// Whether DEFERRED has anything: one load per poll instead of a borrow.
     static HAS_DEFERRED: Cell<bool> = const { Cell::new(false) };
+    /// A process's body is being polled on this thread (not its end).
+    static IN_BODY: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Runs `f` when the current poll of the current process ends, with the
 /// exit reason if the process ended in that poll; at once (with the dying
 /// process's reason, if any) outside a process.
 pub(crate) fn at_poll_end(f: impl FnOnce(Option<&ExitReason>) + Send + 'static) {
-    if current().is_some() {
+    if IN_BODY.with(|b| b.get()) {
         DEFERRED.with(|d| d.borrow_mut().push(Box::new(f)));
         HAS_DEFERRED.with(|h| h.set(true));
     } else {
@@ -81,7 +84,7 @@ pub(crate) fn dying() -> Option<ExitReason> {
 /// });
 /// ```
 pub fn current() -> Option<ProcessId> {
-    CURRENT.with(|c| c.get())
+    crate::task::current_id()
 }
 
 /// What a process body may return: `()` (a normal exit), an
@@ -113,15 +116,18 @@ impl<T: IntoExitReason, E: std::error::Error + Send + Sync + 'static> IntoExitRe
     }
 }
 
-/// The shared half of a process: its mailbox and its relations. Everything
-/// sits behind one lock so that a process costs one allocation.
-pub(crate) struct Inner<M> {
+/// The state a process shares with its handles: its mailbox and its
+/// relations, behind one lock. It is the header of the process's task, so
+/// that a process is one allocation.
+pub(crate) struct Shared<M> {
     pub(crate) id: ProcessId,
     /// `u32::MAX` for an unbounded mailbox.
     pub(crate) capacity: u32,
     /// An exit is pending (kill, or an untrapped exit signal): checked on
     /// every poll of the body.
     pub(crate) exiting: AtomicBool,
+    /// Its place in the runtime's table of processes.
+    pub(crate) key: AtomicU32,
     pub(crate) state: Mutex<State<M>>,
 }
 
@@ -179,7 +185,7 @@ impl Links {
     }
 
     /// Adds a link; linking twice is one link.
-    fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) {
+    pub(crate) fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) {
         if self.position(id).is_some() {
             return;
         }
@@ -221,6 +227,17 @@ impl<M> Default for Ext<M> {
 }
 
 impl<M> State<M> {
+    pub(crate) fn new() -> Self {
+        State {
+            queue: VecDeque::new(),
+            waker: None,
+            waiting: false,
+            alive: true,
+            exit: None,
+            ext: None,
+        }
+    }
+
     pub(crate) fn ext(&mut self) -> &mut Ext<M> {
         self.ext.get_or_insert_with(Default::default)
     }
@@ -246,36 +263,7 @@ impl<M> State<M> {
     }
 }
 
-/// Someone to tell when a process ends: a monitoring process, a pending
-/// call, a `wait`.
-pub(crate) trait Watcher: Send + Sync {
-    fn down(&self, down: Down);
-}
-
-/// The type-erased face of a process, for links, monitors, supervisors and
-/// the registry.
-pub(crate) trait Core: Send + Sync + 'static {
-    fn id(&self) -> ProcessId;
-    fn is_alive(&self) -> bool;
-    fn final_reason(&self) -> Option<ExitReason>;
-    /// An exit signal from `from`; `linked` when it travels along a link.
-    fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool);
-    /// The untrappable kill.
-    fn kill(&self);
-    /// Adds `other` to this process's links; `Err` with the final reason if
-    /// this process has already ended.
-    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ExitReason>;
-    fn remove_link(&self, other: ProcessId);
-    /// Adds a watcher; `Err` if this process has already ended.
-    fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ExitReason>;
-    fn remove_watcher(&self, mref: MonitorRef);
-    /// Records its registered name so that it is freed on exit.
-    fn add_name(&self, name: Arc<str>) -> Result<(), crate::error::RegistryError>;
-    fn remove_name(&self, name: &str);
-    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
-}
-
-impl<M: Send + 'static> Inner<M> {
+impl<M: Send + 'static> Shared<M> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State<M>> {
         // A panic never happens while the lock is held (user code never
         // runs under it), so poisoning cannot leave the state half-written.
@@ -288,8 +276,8 @@ impl<M: Send + 'static> Inner<M> {
     }
 }
 
-impl<M: Send + 'static> Watcher for Inner<M> {
-    fn down(&self, down: Down) {
+impl<M: Send + 'static> Shared<M> {
+    pub(crate) fn down(&self, down: Down) {
         let mut st = self.lock();
         if !st.alive {
             return;
@@ -305,21 +293,17 @@ impl<M: Send + 'static> Watcher for Inner<M> {
     }
 }
 
-impl<M: Send + 'static> Core for Inner<M> {
-    fn id(&self) -> ProcessId {
-        self.id
-    }
-
-    fn is_alive(&self) -> bool {
+impl<M: Send + 'static> Shared<M> {
+    pub(crate) fn is_alive(&self) -> bool {
         self.lock().alive
     }
 
-    fn final_reason(&self) -> Option<ExitReason> {
+    pub(crate) fn final_reason(&self) -> Option<ExitReason> {
         let st = self.lock();
         if st.alive { None } else { st.exit.clone() }
     }
 
-    fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool) {
+    pub(crate) fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool) {
         let mut st = self.lock();
         if !st.alive {
             return;
@@ -340,39 +324,39 @@ impl<M: Send + 'static> Core for Inner<M> {
         }
     }
 
-    fn kill(&self) {
+    pub(crate) fn kill(&self) {
         let mut st = self.lock();
         if st.alive {
             st.set_exit(ExitReason::Killed, &self.exiting);
         }
     }
 
-    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ExitReason> {
+    pub(crate) fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ()> {
         let mut st = self.lock();
         if !st.alive {
-            return Err(st.exit.clone().unwrap_or(ExitReason::NoProc));
+            return Err(());
         }
         let id = other.id();
         st.ext().links.insert(id, other);
         Ok(())
     }
 
-    fn remove_link(&self, other: ProcessId) {
+    pub(crate) fn remove_link(&self, other: ProcessId) {
         if let Some(ext) = self.lock().ext.as_mut() {
             ext.links.remove(other);
         }
     }
 
-    fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ExitReason> {
+    pub(crate) fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ()> {
         let mut st = self.lock();
         if !st.alive {
-            return Err(st.exit.clone().unwrap_or(ExitReason::NoProc));
+            return Err(());
         }
         st.ext().watchers.insert(mref, w);
         Ok(())
     }
 
-    fn remove_watcher(&self, mref: MonitorRef) {
+    pub(crate) fn remove_watcher(&self, mref: MonitorRef) {
         let removed = self
             .lock()
             .ext
@@ -382,265 +366,86 @@ impl<M: Send + 'static> Core for Inner<M> {
         drop(removed);
     }
 
-    fn add_name(&self, name: Arc<str>) -> Result<(), crate::error::RegistryError> {
+    pub(crate) fn add_name(&self, name: Arc<str>) -> Result<(), RegistryError> {
         let mut st = self.lock();
         if !st.alive {
-            return Err(crate::error::RegistryError::NoProc);
+            return Err(RegistryError::NoProc);
         }
         let ext = st.ext();
         if let Some(old) = &ext.name {
-            return Err(crate::error::RegistryError::AlreadyNamed(old.to_string()));
+            return Err(RegistryError::AlreadyNamed(old.to_string()));
         }
         ext.name = Some(name);
         Ok(())
     }
 
-    fn remove_name(&self, name: &str) {
+    pub(crate) fn remove_name(&self, name: &str) {
         if let Some(ext) = self.lock().ext.as_mut() {
             if ext.name.as_deref() == Some(name) {
                 ext.name = None;
             }
         }
     }
+}
 
-    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        self
+/// The typed face of a process: what its [`Pid`](crate::Pid) and its
+/// [`Ctx`](crate::Ctx) hold.
+pub(crate) trait Proc<M>: Core {
+    fn shared(&self) -> &Shared<M>;
+}
+
+pin_project_lite::pin_project! {
+    /// A process's body as its task runs it: polled only while no exit is
+    /// pending, panics caught, and the end of the process told to everyone
+    /// who asked to know.
+    pub(crate) struct ProcessBody<M, F> {
+        #[pin]
+        body: Option<F>,
+        started: bool,
+        _mailbox: PhantomData<fn(M)>,
     }
 }
 
-/// Options for a new process: its mailbox, a link to the spawner.
-///
-/// # Examples
-///
-/// ```
-/// use actor_core::{Ctx, Runtime, Spawn, TrySendError};
-///
-/// Runtime::tokio_current_thread().block_on(async {
-///     let pid = Spawn::new().bounded(1).spawn(|mut ctx: Ctx<u8>| async move {
-///         ctx.recv().await;
-///     });
-///     pid.try_send(1).unwrap();
-///     assert!(matches!(pid.try_send(2), Err(TrySendError::Full(2))));
-/// });
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct Spawn {
-    capacity: Option<u32>,
-    system: bool,
-    link: bool,
-}
-
-impl Spawn {
-    /// Default options: an unbounded mailbox.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A mailbox that holds at most `capacity` messages (at least 1):
-    /// [`Pid::send`] waits for room and [`Pid::try_send`] fails with
-    /// [`Full`](crate::TrySendError::Full).
-    pub fn bounded(mut self, capacity: usize) -> Self {
-        self.capacity = Some(capacity.clamp(1, u32::MAX as usize - 1) as u32);
-        self
-    }
-
-    /// Marks the process as part of the system (supervisors): the
-    /// deterministic runtime's kill injection leaves it alone.
-    pub fn system(mut self) -> Self {
-        self.system = true;
-        self
-    }
-
-    /// Links the new process to the process that spawns it, atomically:
-    /// the link exists before the new process runs, so that it cannot end
-    /// unseen (Erlang's `spawn_link`). Outside a process there is nothing
-    /// to link to and the option does nothing.
-    ///
-    /// This is how a supervisor's child starts linked: a child's start
-    /// function runs inside the supervisor.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, Exit, ExitReason, Runtime, Spawn};
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let parent = spawn(|mut ctx: Ctx<Exit>| async move {
-    ///         ctx.trap_exit();
-    ///         let child = Spawn::new().link().spawn(|_c: Ctx<()>| async { ExitReason::other("early") });
-    ///         let exit = ctx.recv().await;
-    ///         assert_eq!((exit.from, exit.reason), (child.id(), ExitReason::other("early")));
-    ///     });
-    ///     assert!(parent.wait().await.is_normal());
-    /// });
-    /// ```
-    pub fn link(mut self) -> Self {
-        self.link = true;
-        self
-    }
-
-    /// Spawns `body` as a new process and returns its pid.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime (neither inside a tokio runtime nor inside
-    /// [`Runtime::block_on`](crate::Runtime::block_on)).
-    pub fn spawn<M, F, Fut>(self, body: F) -> Pid<M>
-    where
-        M: Send + 'static,
-        F: FnOnce(Ctx<M>) -> Fut + Send + 'static,
-        Fut: Future + Send + 'static,
-        Fut::Output: IntoExitReason,
-    {
-        let link = if self.link {
-            CURRENT_CORE.with(|c| c.borrow().clone())
-        } else {
-            None
-        };
-        spawn_with(self, link, body)
-    }
-}
-
-/// Spawns `body` as a new process with an unbounded mailbox.
-///
-/// The body receives the process's [`Ctx`] and may return `()`, an
-/// [`ExitReason`] or a `Result`. A panic in the body becomes the exit reason
-/// [`ExitReason::Panicked`]; nothing else is affected.
-///
-/// # Panics
-///
-/// Outside a runtime (neither inside a tokio runtime nor inside
-/// [`Runtime::block_on`](crate::Runtime::block_on)).
-///
-/// # Examples
-///
-/// ```
-/// use actor_core::{spawn, Ctx, ExitReason, Runtime};
-///
-/// Runtime::tokio_current_thread().block_on(async {
-///     let pid = spawn(|mut ctx: Ctx<u32>| async move {
-///         let n = ctx.recv().await;
-///         if n > 10 { panic!("too big: {n}") }
-///     });
-///     pid.send(11).await.unwrap();
-///     assert_eq!(pid.wait().await, ExitReason::Panicked("too big: 11".into()));
-/// });
-/// ```
-pub fn spawn<M, F, Fut>(body: F) -> Pid<M>
-where
-    M: Send + 'static,
-    F: FnOnce(Ctx<M>) -> Fut + Send + 'static,
-    Fut: Future + Send + 'static,
-    Fut::Output: IntoExitReason,
-{
-    spawn_with(Spawn::new(), None, body)
-}
-
-pub(crate) fn spawn_with<M, F, Fut>(opts: Spawn, link: Option<Arc<dyn Core>>, body: F) -> Pid<M>
-where
-    M: Send + 'static,
-    F: FnOnce(Ctx<M>) -> Fut + Send + 'static,
-    Fut: Future + Send + 'static,
-    Fut::Output: IntoExitReason,
-{
-    let id = ProcessId {
-        node: NodeId::LOCAL,
-        serial: runtime::next_serial(),
-    };
-    let mut state = State {
-        queue: VecDeque::new(),
-        waker: None,
-        waiting: false,
-        alive: true,
-        exit: None,
-        ext: None,
-    };
-    if let Some(parent) = &link {
-        state.ext().links.insert(parent.id(), parent.clone());
-    }
-    if opts.capacity.is_some() {
-        state.ext();
-    }
-    let inner = Arc::new(Inner {
-        id,
-        capacity: opts.capacity.unwrap_or(u32::MAX),
-        exiting: AtomicBool::new(false),
-        state: Mutex::new(state),
-    });
-    if let Some(parent) = link {
-        let me: Arc<dyn Core> = inner.clone();
-        if parent.add_link(me).is_err() {
-            // The parent is gone already: as Erlang's link to a dead
-            // process, an exit signal with reason `noproc` at once.
-            inner.exit_signal(parent.id(), &ExitReason::NoProc, true);
+impl<M, F> ProcessBody<M, F> {
+    /// A body to be [filled](ProcessBody::fill) before the task first runs.
+    pub(crate) fn new() -> Self {
+        ProcessBody {
+            body: None,
+            started: false,
+            _mailbox: PhantomData,
         }
     }
-    let pid = Pid {
-        inner: inner.clone(),
-    };
-    let ctx = Ctx {
-        inner: inner.clone(),
-        local: VecDeque::new(),
-        locals: Vec::new(),
-    };
-    runtime::trace_spawn(id, current());
-    tracing::trace!(pid = %id, "spawn");
-    let core: Arc<dyn Core> = inner.clone();
-    let fut = Run {
-        inner,
-        started: false,
-        stage: Stage::Running { body: body(ctx) },
-    };
-    runtime::spawn_process(id, core, opts.system, fut);
-    pid
-}
 
-pin_project_lite::pin_project! {
-    /// A process's task: its body, polled only while no exit is pending,
-    /// with panics caught. Written by hand rather than as an `async fn` so
-    /// that the task holds the body once (an idle process stays small).
-    struct Run<M, F> {
-        inner: Arc<Inner<M>>,
-        started: bool,
-        #[pin]
-        stage: Stage<F>,
+    pub(crate) fn fill(&mut self, body: F) {
+        self.body = Some(body);
     }
 }
 
-pin_project_lite::pin_project! {
-    #[project = StageProj]
-    enum Stage<F> {
-        Running { #[pin] body: F },
-        Done,
-    }
-}
-
-impl<M: Send + 'static, F> Future for Run<M, F>
+impl<M, F> Body for ProcessBody<M, F>
 where
-    F: Future,
+    M: Send + 'static,
+    F: Future + Send + 'static,
     F::Output: IntoExitReason,
 {
-    type Output = ();
+    type Header = Shared<M>;
 
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
+        let shared = &task.header;
         if !*this.started {
             *this.started = true;
-            this.inner.lock().waker = Some(cx.waker().clone());
+            shared.lock().waker = Some(cx.waker().clone());
         }
         let mut deferred = Vec::new();
-        let outcome = if this.inner.exiting.load(Ordering::Acquire) {
+        let outcome = if shared.exiting.load(Ordering::Acquire) {
             None
         } else {
-            let StageProj::Running { body } = this.stage.as_mut().project() else {
+            let Some(body) = this.body.as_mut().as_pin_mut() else {
                 return Poll::Ready(());
             };
-            let prev = CURRENT.with(|c| c.replace(Some(this.inner.id)));
-            let core: Arc<dyn Core> = this.inner.clone();
-            let prev_core = CURRENT_CORE.with(|c| c.replace(Some(core)));
+            let outer = IN_BODY.with(|b| b.replace(true));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
-            CURRENT.with(|c| c.set(prev));
-            drop(CURRENT_CORE.with(|c| c.replace(prev_core)));
+            IN_BODY.with(|b| b.set(outer));
             if HAS_DEFERRED.with(|h| h.replace(false)) {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
             }
@@ -658,20 +463,102 @@ where
         let reason = match outcome {
             Some(Ok(out)) => out.into_exit_reason(),
             Some(Err(panic)) => ExitReason::Panicked(runtime::panic_message(panic.as_ref()).into()),
-            None => this.inner.lock().exit.clone().unwrap_or(ExitReason::Killed),
+            None => shared.lock().exit.clone().unwrap_or(ExitReason::Killed),
         };
         deferred.into_iter().for_each(|f| f(Some(&reason)));
         // The body, and with it the process's state, is dropped here, before
         // anyone hears of the exit; pending calls in it fail with the reason.
+        // A panicking destructor is the process's problem, not the runtime's.
         set_dying(Some(reason.clone()));
-        this.stage.set(Stage::Done);
-        finish(this.inner, reason);
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| this.body.set(None)));
+        finish(shared, reason);
         Poll::Ready(())
+    }
+
+    fn core(task: Arc<Task<Self>>) -> Arc<dyn Core> {
+        task
+    }
+
+    fn id(header: &Shared<M>) -> ProcessId {
+        header.id
+    }
+}
+
+type ProcessTask<M, F> = Task<ProcessBody<M, F>>;
+
+impl<M, F> Watcher for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn down(&self, down: Down) {
+        self.header.down(down);
+    }
+}
+
+impl<M, F> Core for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn id(&self) -> ProcessId {
+        self.header.id
+    }
+    fn is_alive(&self) -> bool {
+        self.header.is_alive()
+    }
+    fn final_reason(&self) -> Option<ExitReason> {
+        self.header.final_reason()
+    }
+    fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool) {
+        self.header.exit_signal(from, reason, linked);
+    }
+    fn kill(&self) {
+        self.header.kill();
+    }
+    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ()> {
+        self.header.add_link(other)
+    }
+    fn remove_link(&self, other: ProcessId) {
+        self.header.remove_link(other);
+    }
+    fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ()> {
+        self.header.add_watcher(mref, w)
+    }
+    fn remove_watcher(&self, mref: MonitorRef) {
+        self.header.remove_watcher(mref);
+    }
+    fn add_name(&self, name: Arc<str>) -> Result<(), RegistryError> {
+        self.header.add_name(name)
+    }
+    fn remove_name(&self, name: &str) {
+        self.header.remove_name(name);
+    }
+    fn downcast_into(self: Arc<Self>, out: &mut dyn Any) {
+        if let Some(slot) = out.downcast_mut::<Option<Arc<dyn Proc<M>>>>() {
+            *slot = Some(self);
+        }
+    }
+    fn abort(&self) {
+        Run::abort(self);
+    }
+}
+
+impl<M, F> Proc<M> for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn shared(&self) -> &Shared<M> {
+        &self.header
     }
 }
 
 /// Marks the process dead and tells everyone who asked to know.
-fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
+fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
     let (ext, queue) = {
         let mut st = inner.lock();
         st.alive = false;
@@ -682,6 +569,7 @@ fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
     drop(queue);
     set_dying(None);
     let id = inner.id;
+    runtime::forget_process(inner.key.load(Ordering::Relaxed));
     runtime::trace_exit(id, &reason);
     if reason.is_normal() {
         tracing::trace!(pid = %id, "exit normal");
@@ -709,282 +597,6 @@ fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
         }
         for (_, w) in ext.send_waiters {
             w.wake();
-        }
-    }
-}
-
-/// The context of a running process: its mailbox and its relations to
-/// other processes. Only the process's own body holds it.
-///
-/// Receiving is in [`recv`](Ctx::recv) and the selective forms beside it;
-/// links, monitors and trapping exits are here too.
-pub struct Ctx<M> {
-    pub(crate) inner: Arc<Inner<M>>,
-    /// Messages taken from the shared queue but not yet received
-    /// (selective receive leaves non-matching ones here, in order).
-    pub(crate) local: VecDeque<Item<M>>,
-    /// Process-local storage, dropped with the context.
-    locals: Vec<Box<dyn Any + Send>>,
-}
-
-impl<M: Send + 'static> Ctx<M> {
-    /// This process's pid.
-    pub fn pid(&self) -> Pid<M> {
-        Pid {
-            inner: self.inner.clone(),
-        }
-    }
-
-    /// This process's id.
-    pub fn id(&self) -> ProcessId {
-        self.inner.id
-    }
-
-    /// Spawns a process linked to this one, atomically: the link exists
-    /// before the child runs.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, ExitReason, Runtime};
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let parent = spawn(|mut ctx: Ctx<()>| async move {
-    ///         ctx.spawn_link(|_c: Ctx<()>| async { ExitReason::other("boom") });
-    ///         ctx.recv().await; // killed by the link before a message comes
-    ///     });
-    ///     assert_eq!(parent.wait().await, ExitReason::other("boom"));
-    /// });
-    /// ```
-    pub fn spawn_link<N, F, Fut>(&self, body: F) -> Pid<N>
-    where
-        N: Send + 'static,
-        F: FnOnce(Ctx<N>) -> Fut + Send + 'static,
-        Fut: Future + Send + 'static,
-        Fut::Output: IntoExitReason,
-    {
-        spawn_with(Spawn::new(), Some(self.inner.clone()), body)
-    }
-
-    /// Links this process with `other`: when either ends abnormally the
-    /// other gets an exit signal. Linking to a process that has already
-    /// ended delivers an exit signal with reason [`ExitReason::NoProc`]
-    /// at once, as Erlang's `link/1` does: it ends this process unless it
-    /// traps exits. Linking twice is one link; linking to itself does
-    /// nothing.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, ExitReason, Runtime};
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let gone = spawn(|_c: Ctx<()>| async {});
-    ///     gone.wait().await;
-    ///     let linker = spawn(move |mut ctx: Ctx<()>| async move {
-    ///         ctx.link(&gone);
-    ///         ctx.recv().await;
-    ///     });
-    ///     assert_eq!(linker.wait().await, ExitReason::NoProc);
-    /// });
-    /// ```
-    pub fn link(&self, other: impl Into<AnyPid>) {
-        let other = other.into().core;
-        if other.id() == self.inner.id {
-            return;
-        }
-        let me: Arc<dyn Core> = self.inner.clone();
-        let _ = self.inner.add_link(other.clone());
-        if other.add_link(me).is_err() {
-            self.inner
-                .exit_signal(other.id(), &ExitReason::NoProc, true);
-        }
-    }
-
-    /// Removes the link with `other`, both ways.
-    pub fn unlink(&self, other: impl Into<AnyPid>) {
-        let other = other.into().core;
-        self.inner.remove_link(other.id());
-        other.remove_link(self.inner.id);
-    }
-
-    /// Traps exit signals: from now on they arrive as [`Exit`] messages
-    /// (converted into `M`) instead of ending this process. The untrappable
-    /// [`Pid::kill`] still ends it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, Exit, ExitReason, Runtime};
-    ///
-    /// enum Msg { Exit(Exit) }
-    /// impl From<Exit> for Msg { fn from(e: Exit) -> Self { Msg::Exit(e) } }
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let pid = spawn(|mut ctx: Ctx<Msg>| async move {
-    ///         ctx.trap_exit();
-    ///         let child = ctx.spawn_link(|_c: Ctx<()>| async { ExitReason::other("crash") });
-    ///         let Msg::Exit(exit) = ctx.recv().await;
-    ///         assert_eq!(exit.from, child.id());
-    ///         assert_eq!(exit.reason, ExitReason::other("crash"));
-    ///     });
-    ///     assert!(pid.wait().await.is_normal());
-    /// });
-    /// ```
-    pub fn trap_exit(&self)
-    where
-        M: From<Exit>,
-    {
-        self.inner.lock().ext().trap = Some(M::from);
-    }
-
-    /// Stops trapping exits: exit signals end this process again.
-    pub fn untrap_exit(&self) {
-        if let Some(ext) = self.inner.lock().ext.as_mut() {
-            ext.trap = None;
-        }
-    }
-
-    /// Monitors `other`: exactly one [`Down`] message (converted into `M`)
-    /// arrives when it ends, or at once with [`ExitReason::NoProc`] if it
-    /// has already ended.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, Down, ExitReason, Runtime};
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let watcher = spawn(|mut ctx: Ctx<Down>| async move {
-    ///         let worker = spawn(|_c: Ctx<()>| async { ExitReason::Shutdown });
-    ///         let mref = ctx.monitor(&worker);
-    ///         let down = ctx.recv().await;
-    ///         assert_eq!(down.monitor, mref);
-    ///         assert_eq!(down.reason, ExitReason::Shutdown);
-    ///     });
-    ///     assert!(watcher.wait().await.is_normal());
-    /// });
-    /// ```
-    pub fn monitor(&self, other: impl Into<AnyPid>) -> MonitorRef
-    where
-        M: From<Down>,
-    {
-        let other = other.into().core;
-        let mref = runtime::next_ref();
-        {
-            let mut st = self.inner.lock();
-            let ext = st.ext();
-            ext.down = Some(M::from);
-            ext.monitoring.insert(mref, other.clone());
-        }
-        let me: Arc<dyn Watcher> = self.inner.clone();
-        if other.add_watcher(mref, me).is_err() {
-            self.inner.down(Down {
-                monitor: mref,
-                id: other.id(),
-                reason: ExitReason::NoProc,
-            });
-        }
-        mref
-    }
-
-    /// Removes the monitor `mref` (Erlang's `demonitor/1`). A `Down` for it
-    /// that has already arrived stays in the mailbox; see
-    /// [`demonitor_flush`](Ctx::demonitor_flush). Removing a monitor that
-    /// has fired or was removed does nothing.
-    pub fn demonitor(&self, mref: MonitorRef) {
-        let target = self
-            .inner
-            .lock()
-            .ext
-            .as_mut()
-            .and_then(|ext| ext.monitoring.remove(&mref));
-        if let Some(target) = target {
-            target.remove_watcher(mref);
-        }
-    }
-
-    /// Removes the monitor `mref` and any `Down` for it already in the
-    /// mailbox, so that this process never sees one (Erlang's
-    /// `demonitor(Ref, [flush])`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, Down, Runtime};
-    /// use std::time::Duration;
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let watcher = spawn(|mut ctx: Ctx<Down>| async move {
-    ///         let worker = spawn(|_c: Ctx<()>| async {});
-    ///         let mref = ctx.monitor(&worker);
-    ///         worker.wait().await; // its Down is on the way, or here
-    ///         ctx.demonitor_flush(mref);
-    ///         assert_eq!(ctx.recv_timeout(Duration::from_millis(10)).await, None);
-    ///     });
-    ///     assert!(watcher.wait().await.is_normal());
-    /// });
-    /// ```
-    pub fn demonitor_flush(&mut self, mref: MonitorRef) {
-        self.demonitor(mref);
-        let is_its_down = |item: &Item<M>| matches!(item, Item::Down(d) if d.0 == mref);
-        let before = self.local.len();
-        self.local.retain(|i| !is_its_down(i));
-        let flushed_here = before - self.local.len();
-        let mut st = self.inner.lock();
-        st.queue.retain(|i| !is_its_down(i));
-        if flushed_here > 0 {
-            // Taken out of the local buffer: no longer holding room.
-            if let Some(ext) = st.ext.as_mut() {
-                ext.held = ext.held.saturating_sub(flushed_here);
-            }
-        }
-    }
-
-    /// Returns the process-local value of type `T`, creating it with `init`
-    /// on first use (gevent's `local`). It is dropped when the process ends.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, Runtime};
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let pid = spawn(|mut ctx: Ctx<()>| async move {
-    ///         *ctx.local(|| 0u32) += 1;
-    ///         assert_eq!(*ctx.local(|| 0u32), 1);
-    ///     });
-    ///     assert!(pid.wait().await.is_normal());
-    /// });
-    /// ```
-    pub fn local<T: Send + 'static>(&mut self, init: impl FnOnce() -> T) -> &mut T {
-        let i = match self.locals.iter().position(|b| b.is::<T>()) {
-            Some(i) => i,
-            None => {
-                self.locals.push(Box::new(init()));
-                self.locals.len() - 1
-            }
-        };
-        self.locals[i]
-            .downcast_mut::<T>()
-            .expect("the slot was chosen by its type")
-    }
-}
-
-impl<M> Drop for Ctx<M> {
-    fn drop(&mut self) {
-        // Messages taken but not received go back to the mailbox, in order,
-        // to die with the process when it ends (so that pending calls among
-        // them fail with its exit reason).
-        if !self.local.is_empty() {
-            let mut st = self.inner.state.lock().unwrap_or_else(|p| p.into_inner());
-            let n = self.local.len();
-            if let Some(ext) = st.ext.as_mut() {
-                ext.held = ext.held.saturating_sub(n);
-            }
-            while let Some(m) = self.local.pop_back() {
-                st.queue.push_front(m);
-            }
         }
     }
 }

@@ -7,8 +7,9 @@ use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 
 use crate::error::RegistryError;
-use crate::pid::{AnyPid, Pid, ProcessId};
-use crate::process::{Core, Inner};
+use crate::handle::Core;
+use crate::id::ProcessId;
+use crate::pid::{AnyPid, Pid};
 use crate::runtime;
 
 #[derive(Default)]
@@ -85,8 +86,7 @@ pub fn whereis<M: Send + 'static>(name: &str) -> Option<Pid<M>> {
     if !core.is_alive() {
         return None;
     }
-    let inner = core.as_any().downcast::<Inner<M>>().ok()?;
-    Some(Pid { inner })
+    AnyPid { core }.downcast()
 }
 
 /// The process registered under `name`, whatever it accepts.

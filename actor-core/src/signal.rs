@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pid::ProcessId;
+use crate::id::{MonitorRef, ProcessId};
 
 /// Why a process ended.
 ///
@@ -132,10 +132,6 @@ impl<'de> Deserialize<'de> for ExitReason {
         })
     }
 }
-
-/// Identifies one monitor, as returned by [`Ctx::monitor`](crate::Ctx::monitor).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
-pub struct MonitorRef(pub(crate) u64);
 
 /// The one message a monitor delivers when the watched process ends.
 ///

@@ -10,10 +10,13 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use crate::call::Reply;
+use crate::ctx::Ctx;
 use crate::error::{CallError, StartError};
-use crate::pid::{AnyPid, Pid, ProcessId};
-use crate::process::{Ctx, Spawn, current};
+use crate::id::ProcessId;
+use crate::pid::{AnyPid, Pid};
+use crate::process::current;
 use crate::signal::{Exit, ExitReason};
+use crate::spawn::Spawn;
 
 /// Which children a supervisor restarts when one of them ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

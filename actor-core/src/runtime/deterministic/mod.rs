@@ -49,10 +49,9 @@ use std::time::Duration;
 
 pub use trace::{Entry, Event, Trace};
 
-use crate::pid::ProcessId;
-use crate::process::{Core, Inner};
+use crate::handle::Core;
+use crate::id::ProcessId;
 use crate::registry::Registry;
-use crate::signal::ExitReason;
 
 pub(crate) const TOKIO_HINT: &str = "this is the deterministic runtime, which has no tokio \
     reactor or timer: use actor_core::sleep, timeout, send_after and send_interval instead of \
@@ -525,55 +524,50 @@ impl Executor {
         }
     }
 
-    pub(crate) fn deliver<M: Send + 'static>(to: &Arc<Inner<M>>, m: M) -> Result<(), M> {
-        let ex = super::with_det(|ex| ex.clone()).expect("called on the deterministic runtime");
-        if !to.is_alive() {
-            return Err(m);
-        }
+    /// Decides when a message sent now to `to` arrives: `None` for at
+    /// once (the send and the delivery are recorded), or the virtual time
+    /// to deliver it at (the send is recorded; [`deliver_at`] records the
+    /// delivery). One sender's messages to one receiver keep their order.
+    pub(crate) fn hold(&self, to: ProcessId) -> Option<Duration> {
         let from = crate::process::current();
-        let now = ex.now.get();
-        if ex.config.seed.is_none() || ex.config.max_delay.is_zero() {
-            ex.record(Event::Send {
+        let now = self.now.get();
+        if self.config.seed.is_none() || self.config.max_delay.is_zero() {
+            self.record(Event::Send {
                 from,
-                to: to.id,
+                to,
                 delay_ns: 0,
             });
-            ex.record(Event::Deliver { from, to: to.id });
-            return crate::mailbox::push_unbounded(to, m);
+            self.record(Event::Deliver { from, to });
+            return None;
         }
-        let key = (from, to.id);
-        let last = ex.pair_last.borrow().get(&key).copied();
+        let key = (from, to);
+        let last = self.pair_last.borrow().get(&key).copied();
         let at = now
-            .saturating_add(ex.random_duration(ex.config.max_delay))
+            .saturating_add(self.random_duration(self.config.max_delay))
             .max(last.unwrap_or(now));
-        ex.pair_last.borrow_mut().insert(key, at);
-        ex.record(Event::Send {
+        self.pair_last.borrow_mut().insert(key, at);
+        self.record(Event::Send {
             from,
-            to: to.id,
+            to,
             delay_ns: (at - now).as_nanos() as u64,
         });
         if at == now && last.is_none_or(|l| l < now) {
-            ex.record(Event::Deliver { from, to: to.id });
-            return crate::mailbox::push_unbounded(to, m);
+            self.record(Event::Deliver { from, to });
+            return None;
         }
-        let target = to.clone();
+        Some(at)
+    }
+
+    /// Runs `deliver` at virtual time `at`, recording the delivery of a
+    /// message from the current process to `to` then.
+    pub(crate) fn deliver_at(&self, at: Duration, to: ProcessId, deliver: Box<dyn FnOnce()>) {
+        let from = crate::process::current();
         let action = TimerAction::Deliver(Box::new(move || {
-            super::with_det(|ex| {
-                ex.record(Event::Deliver {
-                    from,
-                    to: target.id,
-                })
-            });
-            // A receiver that died in the meantime loses the message, as in
-            // Erlang; a call inside it fails with the receiver's reason.
-            if let Err(m) = crate::mailbox::push_unbounded(&target, m) {
-                let reason = target.final_reason().unwrap_or(ExitReason::NoProc);
-                crate::process::drop_undeliverable(m, reason);
-            }
+            super::with_det(|ex| ex.record(Event::Deliver { from, to }));
+            deliver();
         }));
-        let seq = ex.next_seq();
-        ex.timers.borrow_mut().insert((at, seq), action);
-        Ok(())
+        let seq = self.next_seq();
+        self.timers.borrow_mut().insert((at, seq), action);
     }
 
     fn waiting_report(&self) -> Vec<(Option<ProcessId>, &'static str)> {
