@@ -118,6 +118,9 @@ pub enum RegistryError {
     Taken(String),
     /// The process to register has already exited.
     NoProc,
+    /// The process is registered under another name already (one name per
+    /// process, as Erlang's `register/2`); that name.
+    AlreadyNamed(String),
 }
 
 impl fmt::Display for RegistryError {
@@ -125,6 +128,9 @@ impl fmt::Display for RegistryError {
         match self {
             RegistryError::Taken(n) => write!(f, "the name {n:?} is already registered"),
             RegistryError::NoProc => f.write_str("the process has already exited"),
+            RegistryError::AlreadyNamed(n) => {
+                write!(f, "the process is already registered as {n:?}")
+            }
         }
     }
 }

@@ -77,3 +77,6 @@ pub mod prelude {
         Restart, Runtime, Shutdown, Strategy, Supervisor, send_after, sleep, spawn, timeout,
     };
 }
+
+#[cfg(test)]
+mod kernel_tests;

@@ -6,6 +6,7 @@
 //! a busy receiver takes the lock once per batch, not once per message.
 //! Selective receive leaves the messages it skips in that buffer, in order.
 
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -14,6 +15,63 @@ use crate::error::{SendError, TrySendError};
 use crate::pid::Pid;
 use crate::process::{Ctx, Inner};
 use crate::runtime;
+use crate::signal::MonitorRef;
+
+/// What a mailbox holds: a message, or a `Down` already converted into
+/// the process's message type but still known by its monitor, so that
+/// [`Ctx::demonitor_flush`] can take it back.
+pub(crate) enum Item<M> {
+    Msg(M),
+    Down(Box<(MonitorRef, M)>),
+}
+
+impl<M> Item<M> {
+    fn msg(&self) -> &M {
+        match self {
+            Item::Msg(m) => m,
+            Item::Down(d) => &d.1,
+        }
+    }
+
+    fn into_msg(self) -> M {
+        match self {
+            Item::Msg(m) => m,
+            Item::Down(d) => d.1,
+        }
+    }
+}
+
+/// A receive buffer whose capacity is above this, and four times what it
+/// holds, is given back after a burst.
+const SHRINK_ABOVE: usize = 1024;
+
+/// A sender parked on a full bounded mailbox: its ticket in the waiting
+/// list (lowest first). Room wakes the first ticket only; a send that is
+/// cancelled removes its ticket, or, if it had been woken, passes the
+/// wakeup on to the next, so that abandoned sends leave nothing behind and
+/// strand no one.
+struct Parked<'a, M: Send + 'static> {
+    inner: &'a Inner<M>,
+    ticket: Option<u64>,
+}
+
+impl<M: Send + 'static> Drop for Parked<'_, M> {
+    fn drop(&mut self) {
+        let Some(t) = self.ticket else { return };
+        let (mine, next) = {
+            let mut st = self.inner.lock();
+            let Some(ext) = st.ext.as_mut() else { return };
+            match ext.send_waiters.remove(&t) {
+                Some(w) => (Some(w), None),
+                None => (None, ext.send_waiters.pop_first().map(|(_, w)| w)),
+            }
+        };
+        drop(mine);
+        if let Some(w) = next {
+            w.wake();
+        }
+    }
+}
 
 impl<M: Send + 'static> Inner<M> {
     fn bounded(&self) -> bool {
@@ -21,9 +79,13 @@ impl<M: Send + 'static> Inner<M> {
     }
 
     /// Queues `m` if the process is alive and, if bounded, has room.
-    /// With `waker`, a full mailbox registers it to be woken when room
-    /// appears.
-    fn push(&self, m: M, waker: Option<&std::task::Waker>) -> Result<(), TrySendError<M>> {
+    /// With `parked`, a full mailbox registers the waker under the
+    /// sender's ticket, to be woken when room appears.
+    fn push(
+        &self,
+        m: M,
+        parked: Option<(&mut Option<u64>, &std::task::Waker)>,
+    ) -> Result<(), TrySendError<M>> {
         let mut st = self.lock();
         if !st.alive {
             return Err(TrySendError::Closed(m));
@@ -31,12 +93,18 @@ impl<M: Send + 'static> Inner<M> {
         if self.bounded()
             && st.queue.len() + st.ext.as_ref().map_or(0, |e| e.held) >= self.capacity as usize
         {
-            if let Some(w) = waker {
-                st.ext().send_waiters.push_back(w.clone());
+            if let Some((ticket, w)) = parked {
+                let ext = st.ext();
+                // A sender woken before keeps its ticket, and its place.
+                let t = *ticket.get_or_insert_with(|| {
+                    ext.next_ticket += 1;
+                    ext.next_ticket
+                });
+                ext.send_waiters.insert(t, w.clone());
             }
             return Err(TrySendError::Full(m));
         }
-        st.queue.push_back(m);
+        st.queue.push_back(Item::Msg(m));
         if st.waiting {
             st.waiting = false;
             if let Some(w) = &st.waker {
@@ -91,14 +159,22 @@ impl<M: Send + 'static> Pid<M> {
             return runtime::deliver(&self.inner, m).map_err(SendError);
         }
         let mut slot = Some(m);
+        let mut parked = Parked {
+            inner: &self.inner,
+            ticket: None,
+        };
         poll_fn(|cx| {
             let m = slot.take().expect("polled after completion");
-            match self.inner.push(m, Some(cx.waker())) {
+            match self.inner.push(m, Some((&mut parked.ticket, cx.waker()))) {
                 Ok(()) => {
+                    parked.ticket = None;
                     runtime::trace_send(self.inner.id, true);
                     Poll::Ready(Ok(()))
                 }
-                Err(TrySendError::Closed(m)) => Poll::Ready(Err(SendError(m))),
+                Err(TrySendError::Closed(m)) => {
+                    parked.ticket = None;
+                    Poll::Ready(Err(SendError(m)))
+                }
                 Err(TrySendError::Full(m)) => {
                     slot = Some(m);
                     runtime::waiting_on("send (mailbox full)");
@@ -148,17 +224,18 @@ pub(crate) fn push_unbounded<M: Send + 'static>(inner: &Inner<M>, m: M) -> Resul
 
 impl<M: Send + 'static> Ctx<M> {
     /// Frees room in a bounded mailbox after a message left it, and wakes
-    /// every sender waiting for room: one takes it, the others wait again.
-    /// (Waking one would be lost on a sender that has given up waiting.)
+    /// the first sender waiting for room (see [`Parked`]).
     fn taken(&mut self) {
         if self.inner.bounded() {
-            let waiters = {
+            let first = {
                 let mut st = self.inner.lock();
                 let ext = st.ext();
                 ext.held -= 1;
-                std::mem::take(&mut ext.send_waiters)
+                ext.send_waiters.pop_first().map(|(_, w)| w)
             };
-            waiters.into_iter().for_each(std::task::Waker::wake);
+            if let Some(w) = first {
+                w.wake();
+            }
         }
         runtime::trace_receive(self.inner.id);
     }
@@ -168,29 +245,50 @@ impl<M: Send + 'static> Ctx<M> {
     fn refill(&mut self, cx: &mut Context<'_>) -> bool {
         let mut st = self.inner.lock();
         if st.queue.is_empty() {
+            // Drained: a burst's buffers are given back before parking.
+            if st.queue.capacity() > SHRINK_ABOVE {
+                st.queue = VecDeque::new();
+            }
+            if self.local.is_empty() && self.local.capacity() > SHRINK_ABOVE {
+                self.local = VecDeque::new();
+            }
             st.waiting = true;
             if !st.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 st.waker = Some(cx.waker().clone());
             }
             return false;
         }
-        if self.inner.bounded() {
-            let n = st.queue.len();
+        Self::take_queued(self.inner.bounded(), &mut self.local, &mut st);
+        true
+    }
+
+    /// Moves the shared queue into the local buffer, in one step when the
+    /// buffer is empty. A buffer left large by a burst is not handed back
+    /// to the shared queue but freed (amortised: only after a burst).
+    fn take_queued(
+        bounded: bool,
+        local: &mut VecDeque<Item<M>>,
+        st: &mut crate::process::State<M>,
+    ) {
+        let n = st.queue.len();
+        if bounded {
             st.ext().held += n;
         }
-        if self.local.is_empty() {
-            std::mem::swap(&mut st.queue, &mut self.local);
+        if local.is_empty() {
+            std::mem::swap(&mut st.queue, local);
+            if st.queue.capacity() > SHRINK_ABOVE.max(4 * n) {
+                st.queue = VecDeque::new();
+            }
         } else {
-            self.local.append(&mut st.queue);
+            local.append(&mut st.queue);
         }
-        true
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<M> {
         loop {
             if let Some(m) = self.local.pop_front() {
                 self.taken();
-                return Poll::Ready(m);
+                return Poll::Ready(m.into_msg());
             }
             if !self.refill(cx) {
                 runtime::waiting_on("receive");
@@ -207,10 +305,10 @@ impl<M: Send + 'static> Ctx<M> {
     ) -> Poll<M> {
         loop {
             while *scanned < self.local.len() {
-                if pred(&self.local[*scanned]) {
+                if pred(self.local[*scanned].msg()) {
                     let m = self.local.remove(*scanned).expect("index is in range");
                     self.taken();
-                    return Poll::Ready(m);
+                    return Poll::Ready(m.into_msg());
                 }
                 *scanned += 1;
             }
@@ -274,15 +372,11 @@ impl<M: Send + 'static> Ctx<M> {
             if st.queue.is_empty() {
                 return None;
             }
-            let n = st.queue.len();
-            if self.inner.bounded() {
-                st.ext().held += n;
-            }
-            std::mem::swap(&mut st.queue, &mut self.local);
+            Self::take_queued(self.inner.bounded(), &mut self.local, &mut st);
         }
         let m = self.local.pop_front()?;
         self.taken();
-        Some(m)
+        Some(m.into_msg())
     }
 
     /// Receives the next message, or `None` after `timeout` (Erlang's

@@ -3,19 +3,23 @@
 
 use std::any::Any;
 use std::cell::Cell;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Poll, Waker};
 
+use crate::mailbox::Item;
 use crate::pid::{AnyPid, NodeId, Pid, ProcessId};
 use crate::runtime;
 use crate::signal::{Down, Exit, ExitReason, MonitorRef};
 
 thread_local! {
     static CURRENT: Cell<Option<ProcessId>> = const { Cell::new(None) };
+    /// The process whose body is being polled on this thread, for
+    /// [`Spawn::link`].
+    static CURRENT_CORE: std::cell::RefCell<Option<Arc<dyn Core>>> = const { std::cell::RefCell::new(None) };
     /// Set while a process's state and mailbox are being dropped: the exit
     /// reason that pending calls in them fail with.
     static DYING: std::cell::RefCell<Option<ExitReason>> = const { std::cell::RefCell::new(None) };
@@ -122,7 +126,7 @@ pub(crate) struct Inner<M> {
 }
 
 pub(crate) struct State<M> {
-    pub(crate) queue: VecDeque<M>,
+    pub(crate) queue: VecDeque<Item<M>>,
     pub(crate) waker: Option<Waker>,
     /// The receiver is parked waiting for a message.
     pub(crate) waiting: bool,
@@ -135,11 +139,20 @@ pub(crate) struct State<M> {
 
 pub(crate) struct Ext<M> {
     pub(crate) links: Links,
-    pub(crate) watchers: Vec<(MonitorRef, Arc<dyn Watcher>)>,
-    pub(crate) send_waiters: VecDeque<Waker>,
+    /// Who watches this process, by monitor: ordered by reference (the
+    /// order they were set up on the deterministic runtime), removed
+    /// without a scan.
+    pub(crate) watchers: BTreeMap<MonitorRef, Arc<dyn Watcher>>,
+    /// The monitors this process holds on others, removed from their
+    /// targets when it ends.
+    pub(crate) monitoring: HashMap<MonitorRef, Arc<dyn Core>>,
+    /// Senders waiting for room in a bounded mailbox, by ticket.
+    pub(crate) send_waiters: BTreeMap<u64, Waker>,
+    pub(crate) next_ticket: u64,
     pub(crate) trap: Option<fn(Exit) -> M>,
     pub(crate) down: Option<fn(Down) -> M>,
-    pub(crate) names: Vec<Arc<str>>,
+    /// Its registered name (one per process, as Erlang's `register/2`).
+    pub(crate) name: Option<Arc<str>>,
     /// Bounded mailboxes only: messages the receiver moved to its own
     /// buffer (selective receive leftovers), which still take room.
     pub(crate) held: usize,
@@ -195,11 +208,13 @@ impl<M> Default for Ext<M> {
     fn default() -> Self {
         Ext {
             links: Links::default(),
-            watchers: Vec::new(),
-            send_waiters: VecDeque::new(),
+            watchers: BTreeMap::new(),
+            monitoring: HashMap::new(),
+            send_waiters: BTreeMap::new(),
+            next_ticket: 0,
             trap: None,
             down: None,
-            names: Vec::new(),
+            name: None,
             held: 0,
         }
     }
@@ -254,8 +269,8 @@ pub(crate) trait Core: Send + Sync + 'static {
     /// Adds a watcher; `Err` if this process has already ended.
     fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ExitReason>;
     fn remove_watcher(&self, mref: MonitorRef);
-    /// Records a registered name so that it is freed on exit; `false` if dead.
-    fn add_name(&self, name: Arc<str>) -> bool;
+    /// Records its registered name so that it is freed on exit.
+    fn add_name(&self, name: Arc<str>) -> Result<(), crate::error::RegistryError>;
     fn remove_name(&self, name: &str);
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
@@ -267,7 +282,7 @@ impl<M: Send + 'static> Inner<M> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn push_signal_msg(&self, st: &mut State<M>, m: M) {
+    fn push_signal_msg(&self, st: &mut State<M>, m: Item<M>) {
         st.queue.push_back(m);
         st.wake_receiver();
     }
@@ -279,9 +294,13 @@ impl<M: Send + 'static> Watcher for Inner<M> {
         if !st.alive {
             return;
         }
-        if let Some(conv) = st.ext.as_ref().and_then(|e| e.down) {
+        let Some(ext) = st.ext.as_mut() else { return };
+        // The monitor is spent: forget its target.
+        ext.monitoring.remove(&down.monitor);
+        if let Some(conv) = ext.down {
             runtime::trace_deliver(down.id, self.id);
-            self.push_signal_msg(&mut st, conv(down));
+            let mref = down.monitor;
+            self.push_signal_msg(&mut st, Item::Down(Box::new((mref, conv(down)))));
         }
     }
 }
@@ -315,7 +334,7 @@ impl<M: Send + 'static> Core for Inner<M> {
                 from,
                 reason: reason.clone(),
             });
-            self.push_signal_msg(&mut st, msg);
+            self.push_signal_msg(&mut st, Item::Msg(msg));
         } else if !reason.is_normal() || from == self.id {
             st.set_exit(reason.clone(), &self.exiting);
         }
@@ -349,29 +368,38 @@ impl<M: Send + 'static> Core for Inner<M> {
         if !st.alive {
             return Err(st.exit.clone().unwrap_or(ExitReason::NoProc));
         }
-        st.ext().watchers.push((mref, w));
+        st.ext().watchers.insert(mref, w);
         Ok(())
     }
 
     fn remove_watcher(&self, mref: MonitorRef) {
-        if let Some(ext) = self.lock().ext.as_mut() {
-            if let Some(i) = ext.watchers.iter().position(|(r, _)| *r == mref) {
-                ext.watchers.swap_remove(i);
-            }
-        }
+        let removed = self
+            .lock()
+            .ext
+            .as_mut()
+            .and_then(|ext| ext.watchers.remove(&mref));
+        // Dropped outside the lock: a watcher may be another process.
+        drop(removed);
     }
 
-    fn add_name(&self, name: Arc<str>) -> bool {
+    fn add_name(&self, name: Arc<str>) -> Result<(), crate::error::RegistryError> {
         let mut st = self.lock();
-        if st.alive {
-            st.ext().names.push(name);
+        if !st.alive {
+            return Err(crate::error::RegistryError::NoProc);
         }
-        st.alive
+        let ext = st.ext();
+        if let Some(old) = &ext.name {
+            return Err(crate::error::RegistryError::AlreadyNamed(old.to_string()));
+        }
+        ext.name = Some(name);
+        Ok(())
     }
 
     fn remove_name(&self, name: &str) {
         if let Some(ext) = self.lock().ext.as_mut() {
-            ext.names.retain(|n| &**n != name);
+            if ext.name.as_deref() == Some(name) {
+                ext.name = None;
+            }
         }
     }
 
@@ -399,6 +427,7 @@ impl<M: Send + 'static> Core for Inner<M> {
 pub struct Spawn {
     capacity: Option<u32>,
     system: bool,
+    link: bool,
 }
 
 impl Spawn {
@@ -422,6 +451,34 @@ impl Spawn {
         self
     }
 
+    /// Links the new process to the process that spawns it, atomically:
+    /// the link exists before the new process runs, so that it cannot end
+    /// unseen (Erlang's `spawn_link`). Outside a process there is nothing
+    /// to link to and the option does nothing.
+    ///
+    /// This is how a supervisor's child starts linked: a child's start
+    /// function runs inside the supervisor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Exit, ExitReason, Runtime, Spawn};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let parent = spawn(|mut ctx: Ctx<Exit>| async move {
+    ///         ctx.trap_exit();
+    ///         let child = Spawn::new().link().spawn(|_c: Ctx<()>| async { ExitReason::other("early") });
+    ///         let exit = ctx.recv().await;
+    ///         assert_eq!((exit.from, exit.reason), (child.id(), ExitReason::other("early")));
+    ///     });
+    ///     assert!(parent.wait().await.is_normal());
+    /// });
+    /// ```
+    pub fn link(mut self) -> Self {
+        self.link = true;
+        self
+    }
+
     /// Spawns `body` as a new process and returns its pid.
     ///
     /// # Panics
@@ -435,7 +492,12 @@ impl Spawn {
         Fut: Future + Send + 'static,
         Fut::Output: IntoExitReason,
     {
-        spawn_with(self, None, body)
+        let link = if self.link {
+            CURRENT_CORE.with(|c| c.borrow().clone())
+        } else {
+            None
+        };
+        spawn_with(self, link, body)
     }
 }
 
@@ -507,9 +569,10 @@ where
     });
     if let Some(parent) = link {
         let me: Arc<dyn Core> = inner.clone();
-        if let Err(reason) = parent.add_link(me) {
-            // The parent is gone already: its exit signal arrives at once.
-            inner.exit_signal(parent.id(), &reason, true);
+        if parent.add_link(me).is_err() {
+            // The parent is gone already: as Erlang's link to a dead
+            // process, an exit signal with reason `noproc` at once.
+            inner.exit_signal(parent.id(), &ExitReason::NoProc, true);
         }
     }
     let pid = Pid {
@@ -573,8 +636,11 @@ where
                 return Poll::Ready(());
             };
             let prev = CURRENT.with(|c| c.replace(Some(this.inner.id)));
+            let core: Arc<dyn Core> = this.inner.clone();
+            let prev_core = CURRENT_CORE.with(|c| c.replace(Some(core)));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
             CURRENT.with(|c| c.set(prev));
+            drop(CURRENT_CORE.with(|c| c.replace(prev_core)));
             if HAS_DEFERRED.with(|h| h.replace(false)) {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
             }
@@ -624,8 +690,12 @@ fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
     }
     if let Some(ext) = ext {
         let ext = *ext;
-        for name in &ext.names {
+        if let Some(name) = &ext.name {
             runtime::registry().remove_if(name, id);
+        }
+        // The monitors it held die with it (Erlang removes them too).
+        for (mref, target) in ext.monitoring {
+            target.remove_watcher(mref);
         }
         for link in ext.links.list {
             link.exit_signal(id, &reason, true);
@@ -637,7 +707,7 @@ fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
                 reason: reason.clone(),
             });
         }
-        for w in ext.send_waiters {
+        for (_, w) in ext.send_waiters {
             w.wake();
         }
     }
@@ -652,7 +722,7 @@ pub struct Ctx<M> {
     pub(crate) inner: Arc<Inner<M>>,
     /// Messages taken from the shared queue but not yet received
     /// (selective receive leaves non-matching ones here, in order).
-    pub(crate) local: VecDeque<M>,
+    pub(crate) local: VecDeque<Item<M>>,
     /// Process-local storage, dropped with the context.
     locals: Vec<Box<dyn Any + Send>>,
 }
@@ -698,8 +768,26 @@ impl<M: Send + 'static> Ctx<M> {
 
     /// Links this process with `other`: when either ends abnormally the
     /// other gets an exit signal. Linking to a process that has already
-    /// ended delivers its exit signal at once (with its reason, or
-    /// [`ExitReason::NoProc`] if unknown). Linking twice is one link.
+    /// ended delivers an exit signal with reason [`ExitReason::NoProc`]
+    /// at once, as Erlang's `link/1` does: it ends this process unless it
+    /// traps exits. Linking twice is one link; linking to itself does
+    /// nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, ExitReason, Runtime};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let gone = spawn(|_c: Ctx<()>| async {});
+    ///     gone.wait().await;
+    ///     let linker = spawn(move |mut ctx: Ctx<()>| async move {
+    ///         ctx.link(&gone);
+    ///         ctx.recv().await;
+    ///     });
+    ///     assert_eq!(linker.wait().await, ExitReason::NoProc);
+    /// });
+    /// ```
     pub fn link(&self, other: impl Into<AnyPid>) {
         let other = other.into().core;
         if other.id() == self.inner.id {
@@ -707,8 +795,9 @@ impl<M: Send + 'static> Ctx<M> {
         }
         let me: Arc<dyn Core> = self.inner.clone();
         let _ = self.inner.add_link(other.clone());
-        if let Err(reason) = other.add_link(me) {
-            self.inner.exit_signal(other.id(), &reason, true);
+        if other.add_link(me).is_err() {
+            self.inner
+                .exit_signal(other.id(), &ExitReason::NoProc, true);
         }
     }
 
@@ -781,8 +870,13 @@ impl<M: Send + 'static> Ctx<M> {
         M: From<Down>,
     {
         let other = other.into().core;
-        self.inner.lock().ext().down = Some(M::from);
         let mref = runtime::next_ref();
+        {
+            let mut st = self.inner.lock();
+            let ext = st.ext();
+            ext.down = Some(M::from);
+            ext.monitoring.insert(mref, other.clone());
+        }
         let me: Arc<dyn Watcher> = self.inner.clone();
         if other.add_watcher(mref, me).is_err() {
             self.inner.down(Down {
@@ -794,10 +888,57 @@ impl<M: Send + 'static> Ctx<M> {
         mref
     }
 
-    /// Removes a monitor of `other`. A `Down` that has already arrived
-    /// stays in the mailbox.
-    pub fn demonitor(&self, other: impl Into<AnyPid>, mref: MonitorRef) {
-        other.into().core.remove_watcher(mref);
+    /// Removes the monitor `mref` (Erlang's `demonitor/1`). A `Down` for it
+    /// that has already arrived stays in the mailbox; see
+    /// [`demonitor_flush`](Ctx::demonitor_flush). Removing a monitor that
+    /// has fired or was removed does nothing.
+    pub fn demonitor(&self, mref: MonitorRef) {
+        let target = self
+            .inner
+            .lock()
+            .ext
+            .as_mut()
+            .and_then(|ext| ext.monitoring.remove(&mref));
+        if let Some(target) = target {
+            target.remove_watcher(mref);
+        }
+    }
+
+    /// Removes the monitor `mref` and any `Down` for it already in the
+    /// mailbox, so that this process never sees one (Erlang's
+    /// `demonitor(Ref, [flush])`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Down, Runtime};
+    /// use std::time::Duration;
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let watcher = spawn(|mut ctx: Ctx<Down>| async move {
+    ///         let worker = spawn(|_c: Ctx<()>| async {});
+    ///         let mref = ctx.monitor(&worker);
+    ///         worker.wait().await; // its Down is on the way, or here
+    ///         ctx.demonitor_flush(mref);
+    ///         assert_eq!(ctx.recv_timeout(Duration::from_millis(10)).await, None);
+    ///     });
+    ///     assert!(watcher.wait().await.is_normal());
+    /// });
+    /// ```
+    pub fn demonitor_flush(&mut self, mref: MonitorRef) {
+        self.demonitor(mref);
+        let is_its_down = |item: &Item<M>| matches!(item, Item::Down(d) if d.0 == mref);
+        let before = self.local.len();
+        self.local.retain(|i| !is_its_down(i));
+        let flushed_here = before - self.local.len();
+        let mut st = self.inner.lock();
+        st.queue.retain(|i| !is_its_down(i));
+        if flushed_here > 0 {
+            // Taken out of the local buffer: no longer holding room.
+            if let Some(ext) = st.ext.as_mut() {
+                ext.held = ext.held.saturating_sub(flushed_here);
+            }
+        }
     }
 
     /// Returns the process-local value of type `T`, creating it with `init`
