@@ -46,6 +46,7 @@ mod actor;
 mod call;
 mod error;
 mod mailbox;
+pub mod pg;
 mod pid;
 mod process;
 mod registry;

@@ -425,6 +425,8 @@ pub(crate) struct Executor {
     processes: RefCell<BTreeMap<ProcessId, ProcEntry>>,
     trace: RefCell<Trace>,
     pub(crate) registry: Arc<Registry>,
+    /// The run's process groups (each run starts with none).
+    groups: Arc<crate::pg::Scope>,
 }
 
 impl Executor {
@@ -446,6 +448,7 @@ impl Executor {
             processes: RefCell::new(BTreeMap::new()),
             trace: RefCell::new(Trace::new(config.trace_tail)),
             registry: Arc::new(Registry::default()),
+            groups: crate::pg::Scope::new(),
             config,
         }
     }
@@ -828,6 +831,12 @@ impl Drop for Enter {
         }
         super::set_det(self.prev.take());
     }
+}
+
+/// The process groups of the deterministic run on this thread, if one
+/// runs.
+pub(crate) fn groups() -> Option<Arc<crate::pg::Scope>> {
+    super::with_det(|ex| ex.groups.clone())
 }
 
 /// Whether the calling code runs on the deterministic runtime (inside
