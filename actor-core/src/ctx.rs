@@ -105,8 +105,12 @@ impl<M: Send + 'static> Ctx<M> {
         if other.id() == self.id() {
             return;
         }
+        // Erlang's link/1: nothing is done if the link exists (an exit
+        // signal from the other side may be on its way).
+        if let Ok(false) = self.inner.add_link(other.clone()) {
+            return;
+        }
         let me: Arc<dyn Core> = self.inner.clone();
-        let _ = self.inner.add_link(other.clone());
         if other.add_link(me).is_err() {
             self.inner
                 .exit_signal(other.id(), &ExitReason::NoProc, true);

@@ -243,3 +243,40 @@ impl<T> fmt::Display for AlreadySet<T> {
     }
 }
 impl<T> std::error::Error for AlreadySet<T> {}
+
+/// Why a process could not join a [process group](crate::pg) or subscribe
+/// to one.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::pg::{self, GroupError};
+/// use actor_core::{spawn, Ctx, Runtime};
+///
+/// Runtime::tokio_current_thread().block_on(async {
+///     let p = spawn(|_ctx: Ctx<()>| async {});
+///     p.wait().await;
+///     assert_eq!(pg::join("g", &p), Err(GroupError::NoProc));
+/// });
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GroupError {
+    /// The process has already exited.
+    NoProc,
+    /// The subscriber has a bounded mailbox, where an event could find no
+    /// room and be lost.
+    BoundedMailbox,
+}
+
+impl fmt::Display for GroupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupError::NoProc => f.write_str("the process has already exited"),
+            GroupError::BoundedMailbox => f.write_str(
+                "a process with a bounded mailbox cannot subscribe to groups: an event could be lost",
+            ),
+        }
+    }
+}
+impl std::error::Error for GroupError {}

@@ -62,6 +62,7 @@ mod pid;
 mod spawn;
 
 mod actor;
+pub mod pg;
 mod registry;
 mod supervisor;
 pub mod sync;

@@ -184,10 +184,10 @@ impl Links {
         }
     }
 
-    /// Adds a link; linking twice is one link.
-    pub(crate) fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) {
+    /// Adds a link; linking twice is one link. `false` if it existed.
+    pub(crate) fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) -> bool {
         if self.position(id).is_some() {
-            return;
+            return false;
         }
         self.list.push(other);
         if let Some(index) = &mut self.index {
@@ -196,6 +196,7 @@ impl Links {
             let index = self.list.iter().enumerate().map(|(i, l)| (l.id(), i));
             self.index = Some(index.collect());
         }
+        true
     }
 
     fn remove(&mut self, id: ProcessId) {
@@ -331,14 +332,15 @@ impl<M: Send + 'static> Shared<M> {
         }
     }
 
-    pub(crate) fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ()> {
+    /// Adds a link; `Ok(false)` if it existed, `Err` if this process has
+    /// ended.
+    pub(crate) fn add_link(&self, other: Arc<dyn Core>) -> Result<bool, ()> {
         let mut st = self.lock();
         if !st.alive {
             return Err(());
         }
         let id = other.id();
-        st.ext().links.insert(id, other);
-        Ok(())
+        Ok(st.ext().links.insert(id, other))
     }
 
     pub(crate) fn remove_link(&self, other: ProcessId) {
@@ -518,7 +520,7 @@ where
     fn kill(&self) {
         self.header.kill();
     }
-    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ()> {
+    fn add_link(&self, other: Arc<dyn Core>) -> Result<bool, ()> {
         self.header.add_link(other)
     }
     fn remove_link(&self, other: ProcessId) {
