@@ -64,6 +64,7 @@ mod spawn;
 mod actor;
 pub mod pg;
 mod registry;
+pub mod remote;
 mod supervisor;
 pub mod sync;
 pub mod testing;

@@ -103,7 +103,7 @@ impl<M: Send + 'static> Shared<M> {
                     runtime::trace_send(self.id, true);
                     Poll::Ready(Ok(()))
                 }
-                Err(TrySendError::Closed(m)) => {
+                Err(TrySendError::Closed(m) | TrySendError::Unsendable(m, _)) => {
                     parked.ticket = None;
                     Poll::Ready(Err(SendError(m)))
                 }

@@ -199,8 +199,11 @@ impl Links {
         true
     }
 
-    fn remove(&mut self, id: ProcessId) {
-        let Some(i) = self.position(id) else { return };
+    /// Removes a link; `false` if there was none.
+    fn remove(&mut self, id: ProcessId) -> bool {
+        let Some(i) = self.position(id) else {
+            return false;
+        };
         self.list.swap_remove(i);
         if let Some(index) = &mut self.index {
             index.remove(&id);
@@ -208,6 +211,7 @@ impl Links {
                 index.insert(moved.id(), i);
             }
         }
+        true
     }
 }
 
@@ -309,10 +313,10 @@ impl<M: Send + 'static> Shared<M> {
         if !st.alive {
             return;
         }
-        if linked {
-            if let Some(ext) = st.ext.as_mut() {
-                ext.links.remove(from);
-            }
+        // A signal along a link that no longer exists (it was removed as
+        // the signal was sent) is dropped, as Erlang's unlink guarantees.
+        if linked && !st.ext.as_mut().is_some_and(|ext| ext.links.remove(from)) {
+            return;
         }
         if let Some(trap) = st.ext.as_ref().and_then(|e| e.trap) {
             let msg = trap(Exit {
@@ -390,9 +394,24 @@ impl<M: Send + 'static> Shared<M> {
     }
 }
 
-/// The typed face of a process: what its [`Pid`](crate::Pid) and its
-/// [`Ctx`](crate::Ctx) hold.
+/// The typed face of a process: what its [`Pid`](crate::Pid) holds. A
+/// process of this node has its shared state here; one on another node
+/// (see [`remote`](crate::remote)) is sent to over the wire.
 pub(crate) trait Proc<M>: Core {
+    /// Its shared state, if it runs on this node.
+    fn local(&self) -> Option<&Shared<M>>;
+
+    /// Sends to it over the wire (a process on another node).
+    fn send_remote(&self, m: M) -> Result<(), (M, crate::remote::RemoteError)> {
+        Err((
+            m,
+            crate::remote::RemoteError::Encode("not a remote process".into()),
+        ))
+    }
+}
+
+/// A process of this node, as its own [`Ctx`](crate::Ctx) holds it.
+pub(crate) trait LocalProc<M>: Proc<M> {
     fn shared(&self) -> &Shared<M>;
 }
 
@@ -549,6 +568,17 @@ where
 }
 
 impl<M, F> Proc<M> for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn local(&self) -> Option<&Shared<M>> {
+        Some(&self.header)
+    }
+}
+
+impl<M, F> LocalProc<M> for ProcessTask<M, F>
 where
     M: Send + 'static,
     F: Future + Send + 'static,

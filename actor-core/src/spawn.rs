@@ -9,7 +9,7 @@ use crate::ctx::Ctx;
 use crate::handle::Core;
 use crate::id::{NodeId, ProcessId};
 use crate::pid::Pid;
-use crate::process::{IntoExitReason, Proc, ProcessBody, Shared, State, current};
+use crate::process::{IntoExitReason, LocalProc, ProcessBody, Shared, State, current};
 use crate::runtime;
 use crate::signal::ExitReason;
 use crate::task::Task;
@@ -172,7 +172,7 @@ where
     // needs its own context, which needs the task: the task is made
     // first and given its body before it is ever scheduled.
     let task = Task::new(shared, ProcessBody::<M, Fut>::new(), place.home());
-    let proc: Arc<dyn Proc<M>> = task.clone();
+    let proc: Arc<dyn LocalProc<M>> = task.clone();
     if let Some(parent) = link {
         if parent.add_link(proc.clone()).is_err() {
             // The parent is gone already: as Erlang's link to a dead
