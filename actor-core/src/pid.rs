@@ -181,7 +181,7 @@ impl<M: Send + 'static> Pid<M> {
         if shared.bounded() {
             return shared.send_waiting(m).await;
         }
-        self.deliver(m).map_err(SendError)
+        self.deliver(shared, m).map_err(SendError)
     }
 
     /// Sends without waiting: the way to send from synchronous code.
@@ -210,7 +210,7 @@ impl<M: Send + 'static> Pid<M> {
                 .map_err(|(m, e)| TrySendError::Unsendable(m, e));
         };
         if !shared.bounded() {
-            return self.deliver(m).map_err(TrySendError::Closed);
+            return self.deliver(shared, m).map_err(TrySendError::Closed);
         }
         let r = shared.push(m, None);
         if r.is_ok() {
@@ -230,8 +230,7 @@ impl<M: Send + 'static> Pid<M> {
     /// Delivers to an unbounded mailbox: at once, or, on the deterministic
     /// runtime, after a seeded delay that never reorders one sender's
     /// messages to one receiver.
-    fn deliver(&self, m: M) -> Result<(), M> {
-        let shared = self.inner.local().expect("a local process");
+    fn deliver(&self, shared: &crate::process::Shared<M>, m: M) -> Result<(), M> {
         if runtime::is_deterministic() {
             if !shared.is_alive() {
                 return Err(m);

@@ -9,7 +9,9 @@ use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
+
+use parking_lot::{Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::RegistryError;
@@ -32,19 +34,23 @@ thread_local! {
     /// Work queued during a poll of a process body, to be done when the poll
     /// ends and it is known whether the process ended in it.
     static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Whether DEFERRED has anything: one load per poll instead of a borrow.
-    static HAS_DEFERRED: Cell<bool> = const { Cell::new(false) };
-    /// A process's body is being polled on this thread (not its end).
-    static IN_BODY: Cell<bool> = const { Cell::new(false) };
+    /// [`IN_BODY`] and [`HAS_DEFERRED`]: one load and one store per poll.
+    static BODY: Cell<u8> = const { Cell::new(0) };
 }
+
+/// A process's body is being polled on this thread (not its end).
+const IN_BODY: u8 = 1;
+/// DEFERRED has work.
+const HAS_DEFERRED: u8 = 2;
 
 /// Runs `f` when the current poll of the current process ends, with the
 /// exit reason if the process ended in that poll; at once (with the dying
 /// process's reason, if any) outside a process.
 pub(crate) fn at_poll_end(f: impl FnOnce(Option<&ExitReason>) + Send + 'static) {
-    if IN_BODY.with(|b| b.get()) {
+    let flags = BODY.with(Cell::get);
+    if flags & IN_BODY != 0 {
         DEFERRED.with(|d| d.borrow_mut().push(Box::new(f)));
-        HAS_DEFERRED.with(|h| h.set(true));
+        BODY.with(|b| b.set(flags | HAS_DEFERRED));
     } else {
         f(dying().as_ref());
     }
@@ -270,9 +276,7 @@ impl<M> State<M> {
 
 impl<M: Send + 'static> Shared<M> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State<M>> {
-        // A panic never happens while the lock is held (user code never
-        // runs under it), so poisoning cannot leave the state half-written.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock()
     }
 
     fn push_signal_msg(&self, st: &mut State<M>, m: Item<M>) {
@@ -464,10 +468,9 @@ where
             let Some(body) = this.body.as_mut().as_pin_mut() else {
                 return Poll::Ready(());
             };
-            let outer = IN_BODY.with(|b| b.replace(true));
+            let outer = BODY.with(|b| b.replace(IN_BODY));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
-            IN_BODY.with(|b| b.set(outer));
-            if HAS_DEFERRED.with(|h| h.replace(false)) {
+            if BODY.with(|b| b.replace(outer)) & HAS_DEFERRED != 0 {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
             }
             match r {

@@ -3,7 +3,9 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU32};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use crate::ctx::Ctx;
 use crate::handle::Core;
