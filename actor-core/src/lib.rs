@@ -50,7 +50,7 @@ mod id;
 mod signal;
 
 mod handle;
-mod task;
+mod raw;
 
 mod mailbox;
 mod process;

@@ -8,19 +8,17 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
-
-use parking_lot::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::RegistryError;
 use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, ProcessId};
 use crate::mailbox::Item;
+use crate::raw::{Body, Run, SpinGuard, SpinLock, Task};
 use crate::runtime;
 use crate::signal::{Down, Exit, ExitReason};
-use crate::task::{Body, Run, Task};
 
 thread_local! {
     /// Set while a process's state and mailbox are being dropped: the exit
@@ -90,7 +88,7 @@ pub(crate) fn dying() -> Option<ExitReason> {
 /// });
 /// ```
 pub fn current() -> Option<ProcessId> {
-    crate::task::current_id()
+    crate::raw::current_id()
 }
 
 /// What a process body may return: `()` (a normal exit), an
@@ -134,7 +132,7 @@ pub(crate) struct Shared<M> {
     pub(crate) exiting: AtomicBool,
     /// Its place in the runtime's table of processes.
     pub(crate) key: AtomicU32,
-    pub(crate) state: Mutex<State<M>>,
+    pub(crate) state: SpinLock<State<M>>,
 }
 
 pub(crate) struct State<M> {
@@ -275,7 +273,7 @@ impl<M> State<M> {
 }
 
 impl<M: Send + 'static> Shared<M> {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<M>> {
+    pub(crate) fn lock(&self) -> SpinGuard<'_, State<M>> {
         self.state.lock()
     }
 

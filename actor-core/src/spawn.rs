@@ -2,19 +2,17 @@
 //! processes.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU32};
 use std::sync::Arc;
-
-use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32};
 
 use crate::ctx::Ctx;
 use crate::handle::Core;
 use crate::id::{NodeId, ProcessId};
 use crate::pid::Pid;
 use crate::process::{IntoExitReason, LocalProc, ProcessBody, Shared, State, current};
+use crate::raw::{SpinLock, Task};
 use crate::runtime;
 use crate::signal::ExitReason;
-use crate::task::Task;
 
 /// Options for a new process: its mailbox, a link to the spawner.
 ///
@@ -101,7 +99,7 @@ impl Spawn {
         Fut::Output: IntoExitReason,
     {
         let link = if self.link {
-            crate::task::current().map(|t| t.core())
+            crate::raw::current().map(|t| t.core())
         } else {
             None
         };
@@ -168,7 +166,7 @@ where
         capacity: opts.capacity.unwrap_or(u32::MAX),
         exiting: AtomicBool::new(false),
         key: AtomicU32::new(0),
-        state: Mutex::new(state),
+        state: SpinLock::new(state),
     };
     // One allocation: the shared state and the body together. The body
     // needs its own context, which needs the task: the task is made

@@ -22,7 +22,7 @@ use std::task::{Context, Poll, Waker};
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 
 use super::table::Table;
-use crate::task::{Run, Schedule};
+use crate::raw::{Run, Schedule};
 
 type Task = Arc<dyn Run>;
 
