@@ -182,21 +182,21 @@ impl Place {
     pub(crate) fn start(
         self,
         task: Arc<dyn Run>,
-        core: Arc<dyn Core>,
+        id: ProcessId,
+        core: std::sync::Weak<dyn Core>,
         key: &AtomicU32,
         system: bool,
     ) {
         match self {
             Place::Pool(s) => {
-                let k = s.table.insert(core.id().serial, Arc::downgrade(&core));
+                let k = s.table.insert(id.serial, core);
                 key.store(k, Ordering::Relaxed);
                 task.queued();
                 s.spawn(task);
             }
             Place::Det(ex) => {
-                let id = core.id();
                 ex.spawn(
-                    Some((id, Arc::downgrade(&core), system)),
+                    Some((id, core, system)),
                     Box::pin(deterministic::unbudgeted(DetRun(task))),
                 );
             }
