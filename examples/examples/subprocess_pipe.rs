@@ -6,9 +6,17 @@
 //! `cargo run -p examples --example subprocess_pipe`
 
 use actor_core::Runtime;
+use clap::Parser;
 use examples::calc::{QUESTIONS, ask};
 
+/// Drives a calculator in `sh` through its pipes, a question per line,
+/// and checks every answer.
+#[derive(Parser)]
+#[command(name = "subprocess_pipe")]
+pub(crate) struct Args {}
+
 fn main() {
+    Args::parse();
     let questions: Vec<&str> = QUESTIONS.iter().map(|(q, _)| *q).collect();
     let answers = match Runtime::tokio().block_on(ask(&questions)) {
         Ok(answers) => answers,
