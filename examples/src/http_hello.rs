@@ -347,9 +347,14 @@ async fn connection(_ctx: Ctx<()>, mut conn: Conn, limits: Limits) -> Result<(),
                         body = Some(room);
                         buf.reserve(total - buf.len());
                         // The head is in: the body gets what is left of
-                        // the request's time.
+                        // the request's time. (A request pipelined behind
+                        // one just answered has no deadline yet: its clock
+                        // starts now.)
+                        let head_by = conn
+                            .read_deadline()
+                            .unwrap_or_else(|| actor_core::now() + limits.head);
                         let more = limits.request.saturating_sub(limits.head);
-                        conn.set_read_deadline(conn.read_deadline().map(|d| d + more));
+                        conn.set_read_deadline(Some(head_by + more));
                     }
                     break;
                 }

@@ -513,21 +513,31 @@ async fn a_later_request_gets_its_own_head_deadline_from_its_first_byte() {
 async fn a_body_trickled_a_byte_a_second_gets_408_at_the_request_deadline() {
     let limits = Limits::default();
     let server = http_hello::start_with("127.0.0.1:0", limits).await.unwrap();
-    let start = actor_core::now();
-    let mut c = tokio::net::TcpStream::connect(server.addr().tcp().unwrap())
-        .await
-        .unwrap();
-    c.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
-        .await
-        .unwrap();
-    let (answer, closed) = trickle_until_closed(&mut c, &[b'z'; 1000]).await;
-    assert_408(&answer);
-    let after = closed - start;
-    assert!(
-        after >= limits.request && after < limits.request + Duration::from_secs(5),
-        "closed {after:?} after the connect, with a {:?} request deadline",
-        limits.request
-    );
+    let post = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n";
+    // Alone, and pipelined behind a request answered at once.
+    for (head, before) in [
+        (post.to_string(), ""),
+        (
+            format!("GET / HTTP/1.1\r\nHost: x\r\n\r\n{post}"),
+            "HTTP/1.1 200 OK\r\n",
+        ),
+    ] {
+        let start = actor_core::now();
+        let mut c = tokio::net::TcpStream::connect(server.addr().tcp().unwrap())
+            .await
+            .unwrap();
+        c.write_all(head.as_bytes()).await.unwrap();
+        let (answer, closed) = trickle_until_closed(&mut c, &[b'z'; 1000]).await;
+        let answer = answer.strip_prefix(before).expect(&answer);
+        let answer = &answer[answer.find("HTTP/1.1 408").unwrap_or(0)..];
+        assert_408(answer);
+        let after = closed - start;
+        assert!(
+            after >= limits.request && after < limits.request + Duration::from_secs(5),
+            "closed {after:?} after the connect, with a {:?} request deadline",
+            limits.request
+        );
+    }
     server.stop();
     server.wait().await;
 }
