@@ -11,7 +11,7 @@
 //! A node shutting down deletes the names of its processes.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use actor_core::{NodeId, ProcessId};
 use async_nats::jetstream::{self, kv};
@@ -201,10 +201,12 @@ pub(crate) async fn unregister(shared: &Shared, name: &str) -> Result<(), Error>
     Err(Error::Timeout)
 }
 
-/// Deletes, in the background, every name whose owner is on `node`.
-pub(crate) fn sweep(shared: &Shared, node: NodeId) {
-    let store = shared.names.store.clone();
+/// Deletes, in the background, every name whose owner is on `node`, as
+/// long as `node` stays down.
+pub(crate) fn sweep(shared: &Arc<Shared>, node: NodeId) {
+    let shared = shared.clone();
     tokio::spawn(async move {
+        let store = &shared.names.store;
         let keys: Vec<String> = match store.keys().await {
             Ok(keys) => match keys.try_collect().await {
                 Ok(keys) => keys,
@@ -219,9 +221,12 @@ pub(crate) fn sweep(shared: &Shared, node: NodeId) {
             }
         };
         for name in keys {
-            if let Ok(Some((owner, revision))) = current(&store, &name).await {
+            if shared.liveness(node) != Liveness::Down {
+                return;
+            }
+            if let Ok(Some((owner, revision))) = current(store, &name).await {
                 if owner.pid.node == node {
-                    delete_stale(&store, &name, revision).await;
+                    delete_stale(store, &name, revision).await;
                 }
             }
         }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -142,13 +143,18 @@ struct Peer {
     name: String,
     last_seen: Instant,
     up: bool,
+    /// Why it went down, while it is down.
+    reason: Option<DownReason>,
 }
 
-/// Whether a node is up, down or was never heard of.
+/// Whether a node is up, down, or not known either way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Liveness {
     Up,
+    /// It said goodbye, or was silent while this node was connected.
     Down,
+    /// Never heard of, or lost while this node's own connection was down
+    /// (the fault may have been ours): ask it.
     Unknown,
 }
 
@@ -167,8 +173,12 @@ impl Members {
     pub(crate) fn liveness(&self, node: NodeId) -> Liveness {
         match self.peers.get(&node) {
             Some(p) if p.up => Liveness::Up,
+            Some(Peer {
+                reason: Some(DownReason::ConnectionLost),
+                ..
+            })
+            | None => Liveness::Unknown,
             Some(_) => Liveness::Down,
-            None => Liveness::Unknown,
         }
     }
 
@@ -192,7 +202,7 @@ impl Members {
 }
 
 /// Handles one beacon; returns whether to answer a hello with a heartbeat.
-pub(crate) fn on_beacon(shared: &Shared, beacon: Beacon) -> bool {
+pub(crate) fn on_beacon(shared: &Arc<Shared>, beacon: Beacon) -> bool {
     match beacon {
         Beacon::Hello { node, name } if node != shared.id => {
             seen(shared, node, name);
@@ -218,12 +228,14 @@ fn seen(shared: &Shared, node: NodeId, name: String) {
         name: name.clone(),
         last_seen: now,
         up: false,
+        reason: None,
     });
     peer.last_seen = now;
     if peer.up {
         return;
     }
     peer.up = true;
+    peer.reason = None;
     peer.name = name.clone();
     shared.outbox.node_up(node);
     tracing::info!(node = node.0, %name, "node up");
@@ -233,7 +245,7 @@ fn seen(shared: &Shared, node: NodeId, name: String) {
 }
 
 /// Declares down every peer not heard from within the grace period.
-pub(crate) fn expire(shared: &Shared, connected: bool) {
+pub(crate) fn expire(shared: &Arc<Shared>, connected: bool) {
     let now = Instant::now();
     let silent: Vec<NodeId> = {
         let members = shared.members.lock().unwrap_or_else(|e| e.into_inner());
@@ -256,11 +268,14 @@ pub(crate) fn expire(shared: &Shared, connected: bool) {
 
 /// `node` is down: tell its monitors and the event subscribers, drop what
 /// waits to be sent there, fail pings, and free its global names.
-pub(crate) fn down(shared: &Shared, node: NodeId, reason: DownReason) {
+pub(crate) fn down(shared: &Arc<Shared>, node: NodeId, reason: DownReason) {
     let watchers = {
         let mut members = shared.members.lock().unwrap_or_else(|e| e.into_inner());
         match members.peers.get_mut(&node) {
-            Some(p) if p.up => p.up = false,
+            Some(p) if p.up => {
+                p.up = false;
+                p.reason = Some(reason);
+            }
             Some(_) => return,
             // A goodbye from a node never seen: remember it as down.
             None => {
@@ -270,6 +285,7 @@ pub(crate) fn down(shared: &Shared, node: NodeId, reason: DownReason) {
                         name: String::new(),
                         last_seen: Instant::now(),
                         up: false,
+                        reason: Some(reason),
                     },
                 );
                 return;
@@ -286,5 +302,9 @@ pub(crate) fn down(shared: &Shared, node: NodeId, reason: DownReason) {
     shared.fail_pings(node);
     crate::remote::node_down(shared, node);
     let _ = shared.events.send(NodeEvent::Down(event));
-    crate::global::sweep(shared, node);
+    // A node that lost its own connection cannot tell who is really gone:
+    // it leaves the others' names alone.
+    if reason != DownReason::ConnectionLost {
+        crate::global::sweep(shared, node);
+    }
 }

@@ -1,0 +1,137 @@
+//! A node whose OS process is killed (no goodbye) is declared down within
+//! the default grace period, its global names are freed by the survivor,
+//! and frames for it are refused.
+//!
+//! The killed node is this test binary run again as a child with
+//! `ACTOR_NET_TEST_CHILD` set (hence `harness = false`).
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use actor_core::{NodeId, ProcessId};
+use actor_net::{DownReason, Error, NatsServer, Node, NodeConfig};
+use futures::StreamExt;
+use support::{until_up, within};
+
+const CHILD: &str = "ACTOR_NET_TEST_CHILD";
+
+fn main() -> ExitCode {
+    if let Ok(url) = std::env::var(CHILD) {
+        child(&url);
+        return ExitCode::SUCCESS;
+    }
+    let tests: [(&str, fn()); 1] = [(
+        "a_killed_node_is_down_within_the_default_grace_period",
+        a_killed_node_is_down_within_the_default_grace_period,
+    )];
+    let mut failed = 0;
+    for (name, test) in tests {
+        let ok = std::panic::catch_unwind(test).is_ok();
+        println!("test {name} ... {}", if ok { "ok" } else { "FAILED" });
+        failed += usize::from(!ok);
+    }
+    println!("{} passed, {failed} failed", tests.len() - failed);
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The node to be killed: default timing, one global name, then idle.
+fn child(url: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let node = Node::connect(NodeConfig::new(url, "c", "doomed"))
+            .await
+            .unwrap();
+        let pid = ProcessId {
+            node: node.id(),
+            serial: 1,
+        };
+        node.register_global_id("doomed-service", pid)
+            .await
+            .unwrap();
+        println!("READY {}", node.id().0);
+        std::future::pending::<()>().await;
+    });
+}
+
+fn a_killed_node_is_down_within_the_default_grace_period() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let server = NatsServer::start().unwrap();
+        let a = Node::connect(NodeConfig::new(server.url(), "c", "survivor"))
+            .await
+            .unwrap();
+        let mut doomed = Command::new(std::env::current_exe().unwrap())
+            .env(CHILD, server.url())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = doomed.stdout.take().unwrap();
+        let line = within(
+            "the child's READY line",
+            tokio::task::spawn_blocking(move || {
+                let mut line = String::new();
+                BufReader::new(stdout).read_line(&mut line).unwrap();
+                line
+            }),
+        )
+        .await
+        .unwrap();
+        let id = NodeId(
+            line.trim()
+                .strip_prefix("READY ")
+                .unwrap_or_else(|| panic!("child said {line:?}"))
+                .parse()
+                .unwrap(),
+        );
+        until_up(&a, id).await;
+        let monitor = a.monitor_node(id);
+        let client = async_nats::connect(server.url()).await.unwrap();
+        let names = async_nats::jetstream::new(client)
+            .get_key_value("actor_c_names")
+            .await
+            .unwrap();
+        let mut watch = names.watch("doomed-service").await.unwrap();
+
+        doomed.kill().unwrap();
+        let killed = Instant::now();
+        doomed.wait().unwrap();
+        let down = within("NodeDown", monitor).await;
+        let detected = killed.elapsed();
+        assert_eq!(down.reason, DownReason::HeartbeatTimeout);
+        // The default grace period is 2 s, checked every 100 ms.
+        assert!(
+            detected < Duration::from_secs(3),
+            "detected after {detected:?}"
+        );
+        assert!(!a.nodes().iter().any(|n| n.id == id));
+
+        // The survivor deletes the dead node's name.
+        within("the name deleted", async {
+            while let Some(entry) = watch.next().await {
+                if entry.unwrap().operation != async_nats::jetstream::kv::Operation::Put {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert_eq!(a.whereis_global_id("doomed-service").await.unwrap(), None);
+        assert!(matches!(a.ping(id).await, Err(Error::NodeDown(n)) if n == id));
+        assert!(a.stats().dropped_to_down >= 1);
+        a.shutdown().await;
+        println!("killed node detected after {detected:?}");
+    });
+}
