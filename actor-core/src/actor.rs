@@ -3,10 +3,11 @@
 
 use std::future::Future;
 
+use crate::ctx::Ctx;
 use crate::error::StartError;
 use crate::pid::Pid;
-use crate::process::{Ctx, spawn};
 use crate::signal::ExitReason;
+use crate::spawn::spawn;
 
 /// The context an [`Actor`]'s callbacks receive: its process's [`Ctx`].
 pub type ActorCtx<A> = Ctx<<A as Actor>::Msg>;

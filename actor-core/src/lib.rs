@@ -40,17 +40,31 @@
 //!     assert_eq!(total, 55);
 //! });
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+
+// From the bottom up: plain data, the type-erased process faces, the task
+// (the one module with `unsafe`), the mailbox and the process's shared
+// state, the runtime seam beside them, then what users hold.
+mod error;
+mod id;
+mod signal;
+
+mod handle;
+mod raw;
+
+mod mailbox;
+mod process;
+mod runtime;
+
+mod call;
+mod ctx;
+mod pid;
+mod spawn;
 
 mod actor;
-mod call;
-mod error;
-mod mailbox;
-mod pid;
-mod process;
+pub mod pg;
 mod registry;
-mod runtime;
-mod signal;
+pub mod remote;
 mod supervisor;
 pub mod sync;
 pub mod testing;
@@ -58,12 +72,15 @@ mod timer;
 
 pub use actor::{Actor, ActorCtx, start};
 pub use call::Reply;
+pub use ctx::Ctx;
 pub use error::{CallError, Elapsed, RegistryError, SendError, StartError, TrySendError};
-pub use pid::{AnyPid, NodeId, Pid, ProcessId};
-pub use process::{Ctx, IntoExitReason, Spawn, current, spawn};
+pub use id::{MonitorRef, NodeId, ProcessId};
+pub use pid::{AnyPid, Pid};
+pub use process::{IntoExitReason, current};
 pub use registry::{register, unregister, whereis, whereis_any};
 pub use runtime::{Runtime, deterministic};
-pub use signal::{Down, Exit, ExitReason, MonitorRef};
+pub use signal::{Down, Exit, ExitReason};
+pub use spawn::{Spawn, spawn};
 pub use supervisor::{ChildSpec, Restart, Shutdown, Strategy, Supervisor, SupervisorMsg};
 pub use timer::{
     INFINITY, Sleep, Timeout, Timer, now, send_after, send_interval, sleep, sleep_until, timeout,
@@ -77,3 +94,6 @@ pub mod prelude {
         Restart, Runtime, Shutdown, Strategy, Supervisor, send_after, sleep, spawn, timeout,
     };
 }
+
+#[cfg(test)]
+mod kernel_tests;

@@ -1,58 +1,19 @@
-//! Process identifiers: [`ProcessId`] (plain data) and [`Pid`] (a typed,
-//! sendable handle).
+//! Process handles: [`Pid`] (typed) and [`AnyPid`] (type-erased), and
+//! sending to a process.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-/// The node a process runs on. Every process of one program is on
-/// [`NodeId::LOCAL`]; the field is there so that a transport between
-/// machines can route by it without changing the type.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
-pub struct NodeId(pub u32);
-
-impl NodeId {
-    /// This node.
-    pub const LOCAL: NodeId = NodeId(0);
-}
-
-/// The plain-data name of a process: its node and its serial number.
-///
-/// Printed the way Erlang prints pids, `<node.serial>`.
-///
-/// # Examples
-///
-/// ```
-/// # actor_core::Runtime::tokio_current_thread().block_on(async {
-/// let pid = actor_core::spawn(|mut ctx: actor_core::Ctx<()>| async move { ctx.recv().await });
-/// let id = pid.id();
-/// let json = serde_json::to_string(&id).unwrap();
-/// let back: actor_core::ProcessId = serde_json::from_str(&json).unwrap();
-/// assert_eq!(id, back);
-/// # pid.kill();
-/// # });
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct ProcessId {
-    /// The node it runs on.
-    pub node: NodeId,
-    /// Its number on that node, never reused while the runtime lives.
-    pub serial: u64,
-}
-
-impl fmt::Display for ProcessId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<{}.{}>", self.node.0, self.serial)
-    }
-}
-
-impl fmt::Debug for ProcessId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self, f)
-    }
-}
+use crate::error::{SendError, TrySendError};
+use crate::handle::Core;
+use crate::id::ProcessId;
+use crate::process::{Proc, drop_undeliverable};
+use crate::runtime;
+use crate::signal::ExitReason;
 
 /// A handle to a process that accepts messages of type `M`.
 ///
@@ -76,7 +37,14 @@ impl fmt::Debug for ProcessId {
 /// });
 /// ```
 pub struct Pid<M> {
-    pub(crate) inner: Arc<crate::process::Inner<M>>,
+    pub(crate) inner: Arc<dyn Proc<M>>,
+}
+
+impl<M: 'static> Pid<M> {
+    /// The process's id.
+    pub fn id(&self) -> ProcessId {
+        self.inner.id()
+    }
 }
 
 impl<M> Clone for Pid<M> {
@@ -87,35 +55,46 @@ impl<M> Clone for Pid<M> {
     }
 }
 
-impl<M> PartialEq for Pid<M> {
+impl<M: 'static> PartialEq for Pid<M> {
     fn eq(&self, other: &Self) -> bool {
-        self.inner.id == other.inner.id
+        self.id() == other.id()
     }
 }
-impl<M> Eq for Pid<M> {}
-impl<M> Hash for Pid<M> {
+impl<M: 'static> Eq for Pid<M> {}
+impl<M: 'static> Hash for Pid<M> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.inner.id.hash(state)
+        self.id().hash(state)
     }
 }
-impl<M> PartialOrd for Pid<M> {
+impl<M: 'static> PartialOrd for Pid<M> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<M> Ord for Pid<M> {
+impl<M: 'static> Ord for Pid<M> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.inner.id.cmp(&other.inner.id)
+        self.id().cmp(&other.id())
     }
 }
-impl<M> fmt::Debug for Pid<M> {
+impl<M: 'static> fmt::Debug for Pid<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Pid{}", self.inner.id)
+        write!(f, "Pid{}", self.id())
     }
 }
-impl<M> Serialize for Pid<M> {
+/// Written as its [`ProcessId`]; through a
+/// [`remote::Endpoint`](crate::remote::Endpoint), as a pid that works on
+/// the other node.
+impl<M: Serialize + DeserializeOwned + Send + 'static> Serialize for Pid<M> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.inner.id.serialize(s)
+        crate::remote::serialize_pid(&self.inner, s)
+    }
+}
+
+/// Read back only through a [`remote::Endpoint`](crate::remote::Endpoint):
+/// a pid names a live process, which plain data cannot.
+impl<'de, M: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for Pid<M> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::remote::deserialize_pid(d).map(|inner| Pid { inner })
     }
 }
 
@@ -123,7 +102,7 @@ impl<M> Serialize for Pid<M> {
 /// stop or wait for a process whatever it accepts. Supervisors hold these.
 #[derive(Clone)]
 pub struct AnyPid {
-    pub(crate) core: Arc<dyn crate::process::Core>,
+    pub(crate) core: Arc<dyn Core>,
 }
 
 impl PartialEq for AnyPid {
@@ -153,5 +132,124 @@ impl<M: Send + 'static> From<&Pid<M>> for AnyPid {
         AnyPid {
             core: pid.inner.clone(),
         }
+    }
+}
+
+impl<M: Send + 'static> Pid<M> {
+    /// Sends a message. On the default, unbounded mailbox this never waits;
+    /// on a bounded one it waits for room.
+    ///
+    /// Messages from one sender to one receiver arrive in the order sent.
+    /// Success means the process was alive when the message was queued, not
+    /// that it will handle it (as in Erlang).
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the message if the process has exited.
+    ///
+    /// # Cancel safety
+    ///
+    /// If dropped while waiting for room, the message is dropped unsent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Runtime};
+    /// use std::sync::Arc;
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     // Broadcast a large value by Arc: one copy, many readers.
+    ///     let big: Arc<Vec<u8>> = Arc::new(vec![0; 1 << 20]);
+    ///     let readers: Vec<_> = (0..3)
+    ///         .map(|_| spawn(|mut ctx: Ctx<Arc<Vec<u8>>>| async move {
+    ///             assert_eq!(ctx.recv().await.len(), 1 << 20);
+    ///         }))
+    ///         .collect();
+    ///     for r in &readers {
+    ///         r.send(big.clone()).await.unwrap();
+    ///     }
+    ///     for r in &readers {
+    ///         r.wait().await;
+    ///     }
+    ///     assert_eq!(Arc::strong_count(&big), 1);
+    /// });
+    /// ```
+    pub async fn send(&self, m: M) -> Result<(), SendError<M>> {
+        let Some(shared) = self.inner.local() else {
+            return self.send_remote(m).map_err(|(m, _)| SendError(m));
+        };
+        if shared.bounded() {
+            return shared.send_waiting(m).await;
+        }
+        self.deliver(shared, m).map_err(SendError)
+    }
+
+    /// Sends without waiting: the way to send from synchronous code.
+    ///
+    /// # Errors
+    ///
+    /// [`TrySendError::Full`] if a bounded mailbox has no room,
+    /// [`TrySendError::Closed`] if the process has exited; both give the
+    /// message back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Runtime, TrySendError};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let pid = spawn(|_ctx: Ctx<&str>| async {});
+    ///     pid.wait().await;
+    ///     assert!(matches!(pid.try_send("late"), Err(TrySendError::Closed("late"))));
+    /// });
+    /// ```
+    pub fn try_send(&self, m: M) -> Result<(), TrySendError<M>> {
+        let Some(shared) = self.inner.local() else {
+            return self
+                .send_remote(m)
+                .map_err(|(m, e)| TrySendError::Unsendable(m, e));
+        };
+        if !shared.bounded() {
+            return self.deliver(shared, m).map_err(TrySendError::Closed);
+        }
+        let r = shared.push(m, None);
+        if r.is_ok() {
+            runtime::trace_send(shared.id, true);
+        }
+        r
+    }
+
+    /// Sends to a process on another node (see [`remote`](crate::remote));
+    /// a message that cannot leave is logged and given back.
+    fn send_remote(&self, m: M) -> Result<(), (M, crate::remote::RemoteError)> {
+        self.inner.send_remote(m).inspect_err(|(_, e)| {
+            tracing::warn!(to = %self.id(), message_type = std::any::type_name::<M>(), error = %e, "message not sent");
+        })
+    }
+
+    /// Delivers to an unbounded mailbox: at once, or, on the deterministic
+    /// runtime, after a seeded delay that never reorders one sender's
+    /// messages to one receiver.
+    fn deliver(&self, shared: &crate::process::Shared<M>, m: M) -> Result<(), M> {
+        if runtime::is_deterministic() {
+            if !shared.is_alive() {
+                return Err(m);
+            }
+            if let Some(at) = runtime::hold(shared.id) {
+                let target = self.inner.clone();
+                runtime::deliver_at(at, shared.id, move || {
+                    // A receiver that died in the meantime loses the
+                    // message, as in Erlang; a call inside it fails with
+                    // the receiver's reason.
+                    let shared = target.local().expect("a local process");
+                    if let Err(e) = shared.push(m, None) {
+                        let reason = shared.final_reason().unwrap_or(ExitReason::NoProc);
+                        drop_undeliverable(e.into_inner(), reason);
+                    }
+                });
+                return Ok(());
+            }
+        }
+        shared.push(m, None).map_err(TrySendError::into_inner)
     }
 }

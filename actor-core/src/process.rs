@@ -3,19 +3,24 @@
 
 use std::any::Any;
 use std::cell::Cell;
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Poll, Waker};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::task::{Context, Poll, Waker};
 
-use crate::pid::{AnyPid, NodeId, Pid, ProcessId};
+use crate::error::RegistryError;
+use crate::handle::{Core, Watcher};
+use crate::id::{MonitorRef, ProcessId};
+use crate::mailbox::Item;
+use crate::raw::{Body, Run, SpinGuard, SpinLock, Task};
 use crate::runtime;
-use crate::signal::{Down, Exit, ExitReason, MonitorRef};
+use crate::signal::{Down, Exit, ExitReason};
 
 thread_local! {
-    static CURRENT: Cell<Option<ProcessId>> = const { Cell::new(None) };
     /// Set while a process's state and mailbox are being dropped: the exit
     /// reason that pending calls in them fail with.
     static DYING: std::cell::RefCell<Option<ExitReason>> = const { std::cell::RefCell::new(None) };
@@ -27,17 +32,23 @@ thread_local! {
     /// Work queued during a poll of a process body, to be done when the poll
     /// ends and it is known whether the process ended in it.
     static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Whether DEFERRED has anything: one load per poll instead of a borrow.
-    static HAS_DEFERRED: Cell<bool> = const { Cell::new(false) };
+    /// [`IN_BODY`] and [`HAS_DEFERRED`]: one load and one store per poll.
+    static BODY: Cell<u8> = const { Cell::new(0) };
 }
+
+/// A process's body is being polled on this thread (not its end).
+const IN_BODY: u8 = 1;
+/// DEFERRED has work.
+const HAS_DEFERRED: u8 = 2;
 
 /// Runs `f` when the current poll of the current process ends, with the
 /// exit reason if the process ended in that poll; at once (with the dying
 /// process's reason, if any) outside a process.
 pub(crate) fn at_poll_end(f: impl FnOnce(Option<&ExitReason>) + Send + 'static) {
-    if current().is_some() {
+    let flags = BODY.with(Cell::get);
+    if flags & IN_BODY != 0 {
         DEFERRED.with(|d| d.borrow_mut().push(Box::new(f)));
-        HAS_DEFERRED.with(|h| h.set(true));
+        BODY.with(|b| b.set(flags | HAS_DEFERRED));
     } else {
         f(dying().as_ref());
     }
@@ -77,7 +88,7 @@ pub(crate) fn dying() -> Option<ExitReason> {
 /// });
 /// ```
 pub fn current() -> Option<ProcessId> {
-    CURRENT.with(|c| c.get())
+    crate::raw::current_id()
 }
 
 /// What a process body may return: `()` (a normal exit), an
@@ -109,20 +120,23 @@ impl<T: IntoExitReason, E: std::error::Error + Send + Sync + 'static> IntoExitRe
     }
 }
 
-/// The shared half of a process: its mailbox and its relations. Everything
-/// sits behind one lock so that a process costs one allocation.
-pub(crate) struct Inner<M> {
+/// The state a process shares with its handles: its mailbox and its
+/// relations, behind one lock. It is the header of the process's task, so
+/// that a process is one allocation.
+pub(crate) struct Shared<M> {
     pub(crate) id: ProcessId,
     /// `u32::MAX` for an unbounded mailbox.
     pub(crate) capacity: u32,
     /// An exit is pending (kill, or an untrapped exit signal): checked on
     /// every poll of the body.
     pub(crate) exiting: AtomicBool,
-    pub(crate) state: Mutex<State<M>>,
+    /// Its place in the runtime's table of processes.
+    pub(crate) key: AtomicU32,
+    pub(crate) state: SpinLock<State<M>>,
 }
 
 pub(crate) struct State<M> {
-    pub(crate) queue: VecDeque<M>,
+    pub(crate) queue: VecDeque<Item<M>>,
     pub(crate) waker: Option<Waker>,
     /// The receiver is parked waiting for a message.
     pub(crate) waiting: bool,
@@ -135,11 +149,20 @@ pub(crate) struct State<M> {
 
 pub(crate) struct Ext<M> {
     pub(crate) links: Links,
-    pub(crate) watchers: Vec<(MonitorRef, Arc<dyn Watcher>)>,
-    pub(crate) send_waiters: VecDeque<Waker>,
+    /// Who watches this process, by monitor: ordered by reference (the
+    /// order they were set up on the deterministic runtime), removed
+    /// without a scan.
+    pub(crate) watchers: BTreeMap<MonitorRef, Arc<dyn Watcher>>,
+    /// The monitors this process holds on others, removed from their
+    /// targets when it ends.
+    pub(crate) monitoring: HashMap<MonitorRef, Arc<dyn Core>>,
+    /// Senders waiting for room in a bounded mailbox, by ticket.
+    pub(crate) send_waiters: BTreeMap<u64, Waker>,
+    pub(crate) next_ticket: u64,
     pub(crate) trap: Option<fn(Exit) -> M>,
     pub(crate) down: Option<fn(Down) -> M>,
-    pub(crate) names: Vec<Arc<str>>,
+    /// Its registered name (one per process, as Erlang's `register/2`).
+    pub(crate) name: Option<Arc<str>>,
     /// Bounded mailboxes only: messages the receiver moved to its own
     /// buffer (selective receive leftovers), which still take room.
     pub(crate) held: usize,
@@ -165,10 +188,10 @@ impl Links {
         }
     }
 
-    /// Adds a link; linking twice is one link.
-    fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) {
+    /// Adds a link; linking twice is one link. `false` if it existed.
+    pub(crate) fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) -> bool {
         if self.position(id).is_some() {
-            return;
+            return false;
         }
         self.list.push(other);
         if let Some(index) = &mut self.index {
@@ -177,10 +200,14 @@ impl Links {
             let index = self.list.iter().enumerate().map(|(i, l)| (l.id(), i));
             self.index = Some(index.collect());
         }
+        true
     }
 
-    fn remove(&mut self, id: ProcessId) {
-        let Some(i) = self.position(id) else { return };
+    /// Removes a link; `false` if there was none.
+    fn remove(&mut self, id: ProcessId) -> bool {
+        let Some(i) = self.position(id) else {
+            return false;
+        };
         self.list.swap_remove(i);
         if let Some(index) = &mut self.index {
             index.remove(&id);
@@ -188,6 +215,7 @@ impl Links {
                 index.insert(moved.id(), i);
             }
         }
+        true
     }
 }
 
@@ -195,17 +223,30 @@ impl<M> Default for Ext<M> {
     fn default() -> Self {
         Ext {
             links: Links::default(),
-            watchers: Vec::new(),
-            send_waiters: VecDeque::new(),
+            watchers: BTreeMap::new(),
+            monitoring: HashMap::new(),
+            send_waiters: BTreeMap::new(),
+            next_ticket: 0,
             trap: None,
             down: None,
-            names: Vec::new(),
+            name: None,
             held: 0,
         }
     }
 }
 
 impl<M> State<M> {
+    pub(crate) fn new() -> Self {
+        State {
+            queue: VecDeque::new(),
+            waker: None,
+            waiting: false,
+            alive: true,
+            exit: None,
+            ext: None,
+        }
+    }
+
     pub(crate) fn ext(&mut self) -> &mut Ext<M> {
         self.ext.get_or_insert_with(Default::default)
     }
@@ -231,351 +272,203 @@ impl<M> State<M> {
     }
 }
 
-/// Someone to tell when a process ends: a monitoring process, a pending
-/// call, a `wait`.
-pub(crate) trait Watcher: Send + Sync {
-    fn down(&self, down: Down);
-}
-
-/// The type-erased face of a process, for links, monitors, supervisors and
-/// the registry.
-pub(crate) trait Core: Send + Sync + 'static {
-    fn id(&self) -> ProcessId;
-    fn is_alive(&self) -> bool;
-    fn final_reason(&self) -> Option<ExitReason>;
-    /// An exit signal from `from`; `linked` when it travels along a link.
-    fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool);
-    /// The untrappable kill.
-    fn kill(&self);
-    /// Adds `other` to this process's links; `Err` with the final reason if
-    /// this process has already ended.
-    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ExitReason>;
-    fn remove_link(&self, other: ProcessId);
-    /// Adds a watcher; `Err` if this process has already ended.
-    fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ExitReason>;
-    fn remove_watcher(&self, mref: MonitorRef);
-    /// Records a registered name so that it is freed on exit; `false` if dead.
-    fn add_name(&self, name: Arc<str>) -> bool;
-    fn remove_name(&self, name: &str);
-    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
-}
-
-impl<M: Send + 'static> Inner<M> {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<M>> {
-        // A panic never happens while the lock is held (user code never
-        // runs under it), so poisoning cannot leave the state half-written.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+impl<M: Send + 'static> Shared<M> {
+    pub(crate) fn lock(&self) -> SpinGuard<'_, State<M>> {
+        self.state.lock()
     }
 
-    fn push_signal_msg(&self, st: &mut State<M>, m: M) {
+    fn push_signal_msg(&self, st: &mut State<M>, m: Item<M>) {
         st.queue.push_back(m);
         st.wake_receiver();
     }
 }
 
-impl<M: Send + 'static> Watcher for Inner<M> {
-    fn down(&self, down: Down) {
+impl<M: Send + 'static> Shared<M> {
+    pub(crate) fn down(&self, down: Down) {
         let mut st = self.lock();
         if !st.alive {
             return;
         }
-        if let Some(conv) = st.ext.as_ref().and_then(|e| e.down) {
+        let Some(ext) = st.ext.as_mut() else { return };
+        // The monitor is spent: forget its target.
+        ext.monitoring.remove(&down.monitor);
+        if let Some(conv) = ext.down {
             runtime::trace_deliver(down.id, self.id);
-            self.push_signal_msg(&mut st, conv(down));
+            let mref = down.monitor;
+            self.push_signal_msg(&mut st, Item::Down(Box::new((mref, conv(down)))));
         }
     }
 }
 
-impl<M: Send + 'static> Core for Inner<M> {
-    fn id(&self) -> ProcessId {
-        self.id
-    }
-
-    fn is_alive(&self) -> bool {
+impl<M: Send + 'static> Shared<M> {
+    pub(crate) fn is_alive(&self) -> bool {
         self.lock().alive
     }
 
-    fn final_reason(&self) -> Option<ExitReason> {
+    pub(crate) fn final_reason(&self) -> Option<ExitReason> {
         let st = self.lock();
         if st.alive { None } else { st.exit.clone() }
     }
 
-    fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool) {
+    pub(crate) fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool) {
         let mut st = self.lock();
         if !st.alive {
             return;
         }
-        if linked {
-            if let Some(ext) = st.ext.as_mut() {
-                ext.links.remove(from);
-            }
+        // A signal along a link that no longer exists (it was removed as
+        // the signal was sent) is dropped, as Erlang's unlink guarantees.
+        if linked && !st.ext.as_mut().is_some_and(|ext| ext.links.remove(from)) {
+            return;
         }
         if let Some(trap) = st.ext.as_ref().and_then(|e| e.trap) {
             let msg = trap(Exit {
                 from,
                 reason: reason.clone(),
             });
-            self.push_signal_msg(&mut st, msg);
+            self.push_signal_msg(&mut st, Item::Msg(msg));
         } else if !reason.is_normal() || from == self.id {
             st.set_exit(reason.clone(), &self.exiting);
         }
     }
 
-    fn kill(&self) {
+    pub(crate) fn kill(&self) {
         let mut st = self.lock();
         if st.alive {
             st.set_exit(ExitReason::Killed, &self.exiting);
         }
     }
 
-    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ExitReason> {
+    /// Adds a link; `Ok(false)` if it existed, `Err` if this process has
+    /// ended.
+    pub(crate) fn add_link(&self, other: Arc<dyn Core>) -> Result<bool, ()> {
         let mut st = self.lock();
         if !st.alive {
-            return Err(st.exit.clone().unwrap_or(ExitReason::NoProc));
+            return Err(());
         }
         let id = other.id();
-        st.ext().links.insert(id, other);
-        Ok(())
+        Ok(st.ext().links.insert(id, other))
     }
 
-    fn remove_link(&self, other: ProcessId) {
+    pub(crate) fn remove_link(&self, other: ProcessId) {
         if let Some(ext) = self.lock().ext.as_mut() {
             ext.links.remove(other);
         }
     }
 
-    fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ExitReason> {
+    pub(crate) fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ()> {
         let mut st = self.lock();
         if !st.alive {
-            return Err(st.exit.clone().unwrap_or(ExitReason::NoProc));
+            return Err(());
         }
-        st.ext().watchers.push((mref, w));
+        st.ext().watchers.insert(mref, w);
         Ok(())
     }
 
-    fn remove_watcher(&self, mref: MonitorRef) {
+    pub(crate) fn remove_watcher(&self, mref: MonitorRef) {
+        let removed = self
+            .lock()
+            .ext
+            .as_mut()
+            .and_then(|ext| ext.watchers.remove(&mref));
+        // Dropped outside the lock: a watcher may be another process.
+        drop(removed);
+    }
+
+    pub(crate) fn add_name(&self, name: Arc<str>) -> Result<(), RegistryError> {
+        let mut st = self.lock();
+        if !st.alive {
+            return Err(RegistryError::NoProc);
+        }
+        let ext = st.ext();
+        if let Some(old) = &ext.name {
+            return Err(RegistryError::AlreadyNamed(old.to_string()));
+        }
+        ext.name = Some(name);
+        Ok(())
+    }
+
+    pub(crate) fn remove_name(&self, name: &str) {
         if let Some(ext) = self.lock().ext.as_mut() {
-            if let Some(i) = ext.watchers.iter().position(|(r, _)| *r == mref) {
-                ext.watchers.swap_remove(i);
+            if ext.name.as_deref() == Some(name) {
+                ext.name = None;
             }
         }
     }
+}
 
-    fn add_name(&self, name: Arc<str>) -> bool {
-        let mut st = self.lock();
-        if st.alive {
-            st.ext().names.push(name);
-        }
-        st.alive
-    }
+/// The typed face of a process: what its [`Pid`](crate::Pid) holds. A
+/// process of this node has its shared state here; one on another node
+/// (see [`remote`](crate::remote)) is sent to over the wire.
+pub(crate) trait Proc<M>: Core {
+    /// Its shared state, if it runs on this node.
+    fn local(&self) -> Option<&Shared<M>>;
 
-    fn remove_name(&self, name: &str) {
-        if let Some(ext) = self.lock().ext.as_mut() {
-            ext.names.retain(|n| &**n != name);
-        }
-    }
-
-    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        self
+    /// Sends to it over the wire (a process on another node).
+    fn send_remote(&self, m: M) -> Result<(), (M, crate::remote::RemoteError)> {
+        Err((
+            m,
+            crate::remote::RemoteError::Encode("not a remote process".into()),
+        ))
     }
 }
 
-/// Options for a new process: its mailbox, a link to the spawner.
-///
-/// # Examples
-///
-/// ```
-/// use actor_core::{Ctx, Runtime, Spawn, TrySendError};
-///
-/// Runtime::tokio_current_thread().block_on(async {
-///     let pid = Spawn::new().bounded(1).spawn(|mut ctx: Ctx<u8>| async move {
-///         ctx.recv().await;
-///     });
-///     pid.try_send(1).unwrap();
-///     assert!(matches!(pid.try_send(2), Err(TrySendError::Full(2))));
-/// });
-/// ```
-#[derive(Clone, Debug, Default)]
-pub struct Spawn {
-    capacity: Option<u32>,
-    system: bool,
-}
-
-impl Spawn {
-    /// Default options: an unbounded mailbox.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A mailbox that holds at most `capacity` messages (at least 1):
-    /// [`Pid::send`] waits for room and [`Pid::try_send`] fails with
-    /// [`Full`](crate::TrySendError::Full).
-    pub fn bounded(mut self, capacity: usize) -> Self {
-        self.capacity = Some(capacity.clamp(1, u32::MAX as usize - 1) as u32);
-        self
-    }
-
-    /// Marks the process as part of the system (supervisors): the
-    /// deterministic runtime's kill injection leaves it alone.
-    pub fn system(mut self) -> Self {
-        self.system = true;
-        self
-    }
-
-    /// Spawns `body` as a new process and returns its pid.
-    ///
-    /// # Panics
-    ///
-    /// Outside a runtime (neither inside a tokio runtime nor inside
-    /// [`Runtime::block_on`](crate::Runtime::block_on)).
-    pub fn spawn<M, F, Fut>(self, body: F) -> Pid<M>
-    where
-        M: Send + 'static,
-        F: FnOnce(Ctx<M>) -> Fut + Send + 'static,
-        Fut: Future + Send + 'static,
-        Fut::Output: IntoExitReason,
-    {
-        spawn_with(self, None, body)
-    }
-}
-
-/// Spawns `body` as a new process with an unbounded mailbox.
-///
-/// The body receives the process's [`Ctx`] and may return `()`, an
-/// [`ExitReason`] or a `Result`. A panic in the body becomes the exit reason
-/// [`ExitReason::Panicked`]; nothing else is affected.
-///
-/// # Panics
-///
-/// Outside a runtime (neither inside a tokio runtime nor inside
-/// [`Runtime::block_on`](crate::Runtime::block_on)).
-///
-/// # Examples
-///
-/// ```
-/// use actor_core::{spawn, Ctx, ExitReason, Runtime};
-///
-/// Runtime::tokio_current_thread().block_on(async {
-///     let pid = spawn(|mut ctx: Ctx<u32>| async move {
-///         let n = ctx.recv().await;
-///         if n > 10 { panic!("too big: {n}") }
-///     });
-///     pid.send(11).await.unwrap();
-///     assert_eq!(pid.wait().await, ExitReason::Panicked("too big: 11".into()));
-/// });
-/// ```
-pub fn spawn<M, F, Fut>(body: F) -> Pid<M>
-where
-    M: Send + 'static,
-    F: FnOnce(Ctx<M>) -> Fut + Send + 'static,
-    Fut: Future + Send + 'static,
-    Fut::Output: IntoExitReason,
-{
-    spawn_with(Spawn::new(), None, body)
-}
-
-pub(crate) fn spawn_with<M, F, Fut>(opts: Spawn, link: Option<Arc<dyn Core>>, body: F) -> Pid<M>
-where
-    M: Send + 'static,
-    F: FnOnce(Ctx<M>) -> Fut + Send + 'static,
-    Fut: Future + Send + 'static,
-    Fut::Output: IntoExitReason,
-{
-    let id = ProcessId {
-        node: NodeId::LOCAL,
-        serial: runtime::next_serial(),
-    };
-    let mut state = State {
-        queue: VecDeque::new(),
-        waker: None,
-        waiting: false,
-        alive: true,
-        exit: None,
-        ext: None,
-    };
-    if let Some(parent) = &link {
-        state.ext().links.insert(parent.id(), parent.clone());
-    }
-    if opts.capacity.is_some() {
-        state.ext();
-    }
-    let inner = Arc::new(Inner {
-        id,
-        capacity: opts.capacity.unwrap_or(u32::MAX),
-        exiting: AtomicBool::new(false),
-        state: Mutex::new(state),
-    });
-    if let Some(parent) = link {
-        let me: Arc<dyn Core> = inner.clone();
-        if let Err(reason) = parent.add_link(me) {
-            // The parent is gone already: its exit signal arrives at once.
-            inner.exit_signal(parent.id(), &reason, true);
-        }
-    }
-    let pid = Pid {
-        inner: inner.clone(),
-    };
-    let ctx = Ctx {
-        inner: inner.clone(),
-        local: VecDeque::new(),
-        locals: Vec::new(),
-    };
-    runtime::trace_spawn(id, current());
-    tracing::trace!(pid = %id, "spawn");
-    let core: Arc<dyn Core> = inner.clone();
-    let fut = Run {
-        inner,
-        started: false,
-        stage: Stage::Running { body: body(ctx) },
-    };
-    runtime::spawn_process(id, core, opts.system, fut);
-    pid
+/// A process of this node, as its own [`Ctx`](crate::Ctx) holds it.
+pub(crate) trait LocalProc<M>: Proc<M> {
+    fn shared(&self) -> &Shared<M>;
 }
 
 pin_project_lite::pin_project! {
-    /// A process's task: its body, polled only while no exit is pending,
-    /// with panics caught. Written by hand rather than as an `async fn` so
-    /// that the task holds the body once (an idle process stays small).
-    struct Run<M, F> {
-        inner: Arc<Inner<M>>,
-        started: bool,
+    /// A process's body as its task runs it: polled only while no exit is
+    /// pending, panics caught, and the end of the process told to everyone
+    /// who asked to know.
+    pub(crate) struct ProcessBody<M, F> {
         #[pin]
-        stage: Stage<F>,
+        body: Option<F>,
+        started: bool,
+        _mailbox: PhantomData<fn(M)>,
     }
 }
 
-pin_project_lite::pin_project! {
-    #[project = StageProj]
-    enum Stage<F> {
-        Running { #[pin] body: F },
-        Done,
+impl<M, F> ProcessBody<M, F> {
+    /// A body to be [filled](ProcessBody::fill) before the task first runs.
+    pub(crate) fn new() -> Self {
+        ProcessBody {
+            body: None,
+            started: false,
+            _mailbox: PhantomData,
+        }
+    }
+
+    pub(crate) fn fill(&mut self, body: F) {
+        self.body = Some(body);
     }
 }
 
-impl<M: Send + 'static, F> Future for Run<M, F>
+impl<M, F> Body for ProcessBody<M, F>
 where
-    F: Future,
+    M: Send + 'static,
+    F: Future + Send + 'static,
     F::Output: IntoExitReason,
 {
-    type Output = ();
+    type Header = Shared<M>;
 
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
+        let shared = &task.header;
         if !*this.started {
             *this.started = true;
-            this.inner.lock().waker = Some(cx.waker().clone());
+            shared.lock().waker = Some(cx.waker().clone());
         }
         let mut deferred = Vec::new();
-        let outcome = if this.inner.exiting.load(Ordering::Acquire) {
+        let outcome = if shared.exiting.load(Ordering::Acquire) {
             None
         } else {
-            let StageProj::Running { body } = this.stage.as_mut().project() else {
+            let Some(body) = this.body.as_mut().as_pin_mut() else {
                 return Poll::Ready(());
             };
-            let prev = CURRENT.with(|c| c.replace(Some(this.inner.id)));
+            let outer = BODY.with(|b| b.replace(IN_BODY));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
-            CURRENT.with(|c| c.set(prev));
-            if HAS_DEFERRED.with(|h| h.replace(false)) {
+            if BODY.with(|b| b.replace(outer)) & HAS_DEFERRED != 0 {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
             }
             match r {
@@ -592,20 +485,113 @@ where
         let reason = match outcome {
             Some(Ok(out)) => out.into_exit_reason(),
             Some(Err(panic)) => ExitReason::Panicked(runtime::panic_message(panic.as_ref()).into()),
-            None => this.inner.lock().exit.clone().unwrap_or(ExitReason::Killed),
+            None => shared.lock().exit.clone().unwrap_or(ExitReason::Killed),
         };
         deferred.into_iter().for_each(|f| f(Some(&reason)));
         // The body, and with it the process's state, is dropped here, before
         // anyone hears of the exit; pending calls in it fail with the reason.
+        // A panicking destructor is the process's problem, not the runtime's.
         set_dying(Some(reason.clone()));
-        this.stage.set(Stage::Done);
-        finish(this.inner, reason);
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| this.body.set(None)));
+        finish(shared, reason);
         Poll::Ready(())
+    }
+
+    fn core(task: Arc<Task<Self>>) -> Arc<dyn Core> {
+        task
+    }
+
+    fn id(header: &Shared<M>) -> ProcessId {
+        header.id
+    }
+}
+
+type ProcessTask<M, F> = Task<ProcessBody<M, F>>;
+
+impl<M, F> Watcher for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn down(&self, down: Down) {
+        self.header.down(down);
+    }
+}
+
+impl<M, F> Core for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn id(&self) -> ProcessId {
+        self.header.id
+    }
+    fn is_alive(&self) -> bool {
+        self.header.is_alive()
+    }
+    fn final_reason(&self) -> Option<ExitReason> {
+        self.header.final_reason()
+    }
+    fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool) {
+        self.header.exit_signal(from, reason, linked);
+    }
+    fn kill(&self) {
+        self.header.kill();
+    }
+    fn add_link(&self, other: Arc<dyn Core>) -> Result<bool, ()> {
+        self.header.add_link(other)
+    }
+    fn remove_link(&self, other: ProcessId) {
+        self.header.remove_link(other);
+    }
+    fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ()> {
+        self.header.add_watcher(mref, w)
+    }
+    fn remove_watcher(&self, mref: MonitorRef) {
+        self.header.remove_watcher(mref);
+    }
+    fn add_name(&self, name: Arc<str>) -> Result<(), RegistryError> {
+        self.header.add_name(name)
+    }
+    fn remove_name(&self, name: &str) {
+        self.header.remove_name(name);
+    }
+    fn downcast_into(self: Arc<Self>, out: &mut dyn Any) {
+        if let Some(slot) = out.downcast_mut::<Option<Arc<dyn Proc<M>>>>() {
+            *slot = Some(self);
+        }
+    }
+    fn abort(&self) {
+        Run::abort(self);
+    }
+}
+
+impl<M, F> Proc<M> for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn local(&self) -> Option<&Shared<M>> {
+        Some(&self.header)
+    }
+}
+
+impl<M, F> LocalProc<M> for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn shared(&self) -> &Shared<M> {
+        &self.header
     }
 }
 
 /// Marks the process dead and tells everyone who asked to know.
-fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
+fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
     let (ext, queue) = {
         let mut st = inner.lock();
         st.alive = false;
@@ -616,6 +602,7 @@ fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
     drop(queue);
     set_dying(None);
     let id = inner.id;
+    runtime::forget_process(inner.key.load(Ordering::Relaxed));
     runtime::trace_exit(id, &reason);
     if reason.is_normal() {
         tracing::trace!(pid = %id, "exit normal");
@@ -624,8 +611,12 @@ fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
     }
     if let Some(ext) = ext {
         let ext = *ext;
-        for name in &ext.names {
+        if let Some(name) = &ext.name {
             runtime::registry().remove_if(name, id);
+        }
+        // The monitors it held die with it (Erlang removes them too).
+        for (mref, target) in ext.monitoring {
+            target.remove_watcher(mref);
         }
         for link in ext.links.list {
             link.exit_signal(id, &reason, true);
@@ -637,213 +628,8 @@ fn finish<M: Send + 'static>(inner: &Arc<Inner<M>>, reason: ExitReason) {
                 reason: reason.clone(),
             });
         }
-        for w in ext.send_waiters {
+        for (_, w) in ext.send_waiters {
             w.wake();
-        }
-    }
-}
-
-/// The context of a running process: its mailbox and its relations to
-/// other processes. Only the process's own body holds it.
-///
-/// Receiving is in [`recv`](Ctx::recv) and the selective forms beside it;
-/// links, monitors and trapping exits are here too.
-pub struct Ctx<M> {
-    pub(crate) inner: Arc<Inner<M>>,
-    /// Messages taken from the shared queue but not yet received
-    /// (selective receive leaves non-matching ones here, in order).
-    pub(crate) local: VecDeque<M>,
-    /// Process-local storage, dropped with the context.
-    locals: Vec<Box<dyn Any + Send>>,
-}
-
-impl<M: Send + 'static> Ctx<M> {
-    /// This process's pid.
-    pub fn pid(&self) -> Pid<M> {
-        Pid {
-            inner: self.inner.clone(),
-        }
-    }
-
-    /// This process's id.
-    pub fn id(&self) -> ProcessId {
-        self.inner.id
-    }
-
-    /// Spawns a process linked to this one, atomically: the link exists
-    /// before the child runs.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, ExitReason, Runtime};
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let parent = spawn(|mut ctx: Ctx<()>| async move {
-    ///         ctx.spawn_link(|_c: Ctx<()>| async { ExitReason::other("boom") });
-    ///         ctx.recv().await; // killed by the link before a message comes
-    ///     });
-    ///     assert_eq!(parent.wait().await, ExitReason::other("boom"));
-    /// });
-    /// ```
-    pub fn spawn_link<N, F, Fut>(&self, body: F) -> Pid<N>
-    where
-        N: Send + 'static,
-        F: FnOnce(Ctx<N>) -> Fut + Send + 'static,
-        Fut: Future + Send + 'static,
-        Fut::Output: IntoExitReason,
-    {
-        spawn_with(Spawn::new(), Some(self.inner.clone()), body)
-    }
-
-    /// Links this process with `other`: when either ends abnormally the
-    /// other gets an exit signal. Linking to a process that has already
-    /// ended delivers its exit signal at once (with its reason, or
-    /// [`ExitReason::NoProc`] if unknown). Linking twice is one link.
-    pub fn link(&self, other: impl Into<AnyPid>) {
-        let other = other.into().core;
-        if other.id() == self.inner.id {
-            return;
-        }
-        let me: Arc<dyn Core> = self.inner.clone();
-        let _ = self.inner.add_link(other.clone());
-        if let Err(reason) = other.add_link(me) {
-            self.inner.exit_signal(other.id(), &reason, true);
-        }
-    }
-
-    /// Removes the link with `other`, both ways.
-    pub fn unlink(&self, other: impl Into<AnyPid>) {
-        let other = other.into().core;
-        self.inner.remove_link(other.id());
-        other.remove_link(self.inner.id);
-    }
-
-    /// Traps exit signals: from now on they arrive as [`Exit`] messages
-    /// (converted into `M`) instead of ending this process. The untrappable
-    /// [`Pid::kill`] still ends it.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, Exit, ExitReason, Runtime};
-    ///
-    /// enum Msg { Exit(Exit) }
-    /// impl From<Exit> for Msg { fn from(e: Exit) -> Self { Msg::Exit(e) } }
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let pid = spawn(|mut ctx: Ctx<Msg>| async move {
-    ///         ctx.trap_exit();
-    ///         let child = ctx.spawn_link(|_c: Ctx<()>| async { ExitReason::other("crash") });
-    ///         let Msg::Exit(exit) = ctx.recv().await;
-    ///         assert_eq!(exit.from, child.id());
-    ///         assert_eq!(exit.reason, ExitReason::other("crash"));
-    ///     });
-    ///     assert!(pid.wait().await.is_normal());
-    /// });
-    /// ```
-    pub fn trap_exit(&self)
-    where
-        M: From<Exit>,
-    {
-        self.inner.lock().ext().trap = Some(M::from);
-    }
-
-    /// Stops trapping exits: exit signals end this process again.
-    pub fn untrap_exit(&self) {
-        if let Some(ext) = self.inner.lock().ext.as_mut() {
-            ext.trap = None;
-        }
-    }
-
-    /// Monitors `other`: exactly one [`Down`] message (converted into `M`)
-    /// arrives when it ends, or at once with [`ExitReason::NoProc`] if it
-    /// has already ended.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, Down, ExitReason, Runtime};
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let watcher = spawn(|mut ctx: Ctx<Down>| async move {
-    ///         let worker = spawn(|_c: Ctx<()>| async { ExitReason::Shutdown });
-    ///         let mref = ctx.monitor(&worker);
-    ///         let down = ctx.recv().await;
-    ///         assert_eq!(down.monitor, mref);
-    ///         assert_eq!(down.reason, ExitReason::Shutdown);
-    ///     });
-    ///     assert!(watcher.wait().await.is_normal());
-    /// });
-    /// ```
-    pub fn monitor(&self, other: impl Into<AnyPid>) -> MonitorRef
-    where
-        M: From<Down>,
-    {
-        let other = other.into().core;
-        self.inner.lock().ext().down = Some(M::from);
-        let mref = runtime::next_ref();
-        let me: Arc<dyn Watcher> = self.inner.clone();
-        if other.add_watcher(mref, me).is_err() {
-            self.inner.down(Down {
-                monitor: mref,
-                id: other.id(),
-                reason: ExitReason::NoProc,
-            });
-        }
-        mref
-    }
-
-    /// Removes a monitor of `other`. A `Down` that has already arrived
-    /// stays in the mailbox.
-    pub fn demonitor(&self, other: impl Into<AnyPid>, mref: MonitorRef) {
-        other.into().core.remove_watcher(mref);
-    }
-
-    /// Returns the process-local value of type `T`, creating it with `init`
-    /// on first use (gevent's `local`). It is dropped when the process ends.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use actor_core::{spawn, Ctx, Runtime};
-    ///
-    /// Runtime::tokio_current_thread().block_on(async {
-    ///     let pid = spawn(|mut ctx: Ctx<()>| async move {
-    ///         *ctx.local(|| 0u32) += 1;
-    ///         assert_eq!(*ctx.local(|| 0u32), 1);
-    ///     });
-    ///     assert!(pid.wait().await.is_normal());
-    /// });
-    /// ```
-    pub fn local<T: Send + 'static>(&mut self, init: impl FnOnce() -> T) -> &mut T {
-        let i = match self.locals.iter().position(|b| b.is::<T>()) {
-            Some(i) => i,
-            None => {
-                self.locals.push(Box::new(init()));
-                self.locals.len() - 1
-            }
-        };
-        self.locals[i]
-            .downcast_mut::<T>()
-            .expect("the slot was chosen by its type")
-    }
-}
-
-impl<M> Drop for Ctx<M> {
-    fn drop(&mut self) {
-        // Messages taken but not received go back to the mailbox, in order,
-        // to die with the process when it ends (so that pending calls among
-        // them fail with its exit reason).
-        if !self.local.is_empty() {
-            let mut st = self.inner.state.lock().unwrap_or_else(|p| p.into_inner());
-            let n = self.local.len();
-            if let Some(ext) = st.ext.as_mut() {
-                ext.held = ext.held.saturating_sub(n);
-            }
-            while let Some(m) = self.local.pop_back() {
-                st.queue.push_front(m);
-            }
         }
     }
 }

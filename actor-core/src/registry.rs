@@ -7,8 +7,9 @@ use dashmap::DashMap;
 use dashmap::mapref::entry::Entry;
 
 use crate::error::RegistryError;
-use crate::pid::{AnyPid, Pid, ProcessId};
-use crate::process::{Core, Inner};
+use crate::handle::Core;
+use crate::id::ProcessId;
+use crate::pid::{AnyPid, Pid};
 use crate::runtime;
 
 #[derive(Default)]
@@ -27,7 +28,9 @@ impl Registry {
 /// # Errors
 ///
 /// [`RegistryError::Taken`] if a live process holds the name,
-/// [`RegistryError::NoProc`] if `pid` has ended.
+/// [`RegistryError::NoProc`] if `pid` has ended,
+/// [`RegistryError::AlreadyNamed`] if `pid` is registered under another
+/// name (one name per process, as Erlang's `register/2`).
 ///
 /// # Examples
 ///
@@ -39,6 +42,7 @@ impl Registry {
 ///     register("doc-example", &pid).unwrap();
 ///     assert_eq!(whereis::<u8>("doc-example"), Some(pid.clone()));
 ///     assert_eq!(register("doc-example", &pid), Err(RegistryError::Taken("doc-example".into())));
+///     assert_eq!(register("another", &pid), Err(RegistryError::AlreadyNamed("doc-example".into())));
 ///     pid.send(0).await.unwrap();
 ///     pid.wait().await;
 ///     assert_eq!(whereis::<u8>("doc-example"), None);
@@ -53,15 +57,11 @@ pub fn register<M: Send + 'static>(name: &str, pid: &Pid<M>) -> Result<(), Regis
             if e.get().is_alive() {
                 return Err(RegistryError::Taken(name.to_string()));
             }
-            if !core.add_name(key) {
-                return Err(RegistryError::NoProc);
-            }
+            core.add_name(key)?;
             e.insert(core);
         }
         Entry::Vacant(e) => {
-            if !core.add_name(key) {
-                return Err(RegistryError::NoProc);
-            }
+            core.add_name(key)?;
             e.insert(core);
         }
     }
@@ -86,8 +86,7 @@ pub fn whereis<M: Send + 'static>(name: &str) -> Option<Pid<M>> {
     if !core.is_alive() {
         return None;
     }
-    let inner = core.as_any().downcast::<Inner<M>>().ok()?;
-    Some(Pid { inner })
+    AnyPid { core }.downcast()
 }
 
 /// The process registered under `name`, whatever it accepts.

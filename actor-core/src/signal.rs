@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pid::ProcessId;
+use crate::id::{MonitorRef, ProcessId};
 
 /// Why a process ended.
 ///
@@ -133,16 +133,12 @@ impl<'de> Deserialize<'de> for ExitReason {
     }
 }
 
-/// Identifies one monitor, as returned by [`Ctx::monitor`](crate::Ctx::monitor).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
-pub struct MonitorRef(pub(crate) u64);
-
 /// The one message a monitor delivers when the watched process ends.
 ///
 /// A process that monitors others converts it into its own message type
 /// (`M: From<Down>`), so that it arrives in the same receive loop as
 /// everything else.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Down {
     /// The monitor this message answers.
     pub monitor: MonitorRef,
@@ -154,7 +150,7 @@ pub struct Down {
 
 /// An exit signal turned into a message, for a process that traps exits
 /// (Erlang's `{'EXIT', From, Reason}`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Exit {
     /// The process the signal comes from.
     pub from: ProcessId,

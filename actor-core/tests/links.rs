@@ -1,6 +1,6 @@
 //! Links: abnormal exits propagate both ways, normal exits do not.
 
-use actor_core::{Ctx, ExitReason, Pid, spawn};
+use actor_core::{Ctx, Exit, ExitReason, Pid, Spawn, spawn};
 
 fn idle() -> Pid<()> {
     spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await })
@@ -68,15 +68,47 @@ async fn unlink_stops_propagation() {
     survivor.kill();
 }
 
+/// Erlang's `link/1` to a process that has ended: an exit signal with
+/// reason `noproc`, whatever the dead process's own reason was.
 #[tokio::test]
-async fn linking_to_a_dead_process_delivers_its_exit_at_once() {
-    let dead = spawn(|_ctx: Ctx<()>| async { ExitReason::other("gone") });
+async fn linking_to_a_dead_process_kills_the_caller_with_noproc() {
+    for last_words in [ExitReason::other("gone"), ExitReason::Normal] {
+        let dead = spawn(move |_ctx: Ctx<()>| async move { last_words });
+        dead.wait().await;
+        let linker = spawn(move |mut ctx: Ctx<()>| async move {
+            ctx.link(&dead);
+            ctx.recv().await
+        });
+        assert_eq!(linker.wait().await, ExitReason::NoProc);
+    }
+}
+
+#[tokio::test]
+async fn a_trapping_caller_gets_noproc_as_a_message() {
+    let dead = spawn(|_ctx: Ctx<()>| async { ExitReason::other("crashed") });
     dead.wait().await;
-    let linker = spawn(move |mut ctx: Ctx<()>| async move {
+    let dead_id = dead.id();
+    let linker = spawn(move |mut ctx: Ctx<Exit>| async move {
+        ctx.trap_exit();
         ctx.link(&dead);
-        ctx.recv().await
+        let exit = ctx.recv().await;
+        assert_eq!((exit.from, exit.reason), (dead_id, ExitReason::NoProc));
     });
-    assert_eq!(linker.wait().await, ExitReason::other("gone"));
+    assert!(linker.wait().await.is_normal());
+}
+
+#[tokio::test]
+async fn spawn_with_link_ties_the_child_to_its_spawner_before_it_runs() {
+    let parent = spawn(|mut ctx: Ctx<Exit>| async move {
+        ctx.trap_exit();
+        let child = Spawn::new()
+            .link()
+            .spawn(|_c: Ctx<()>| async { panic!("fails at once") });
+        let exit = ctx.recv().await;
+        assert_eq!(exit.from, child.id());
+        assert_eq!(exit.reason, ExitReason::Panicked("fails at once".into()));
+    });
+    assert!(parent.wait().await.is_normal());
 }
 
 #[tokio::test]

@@ -95,7 +95,7 @@ fn demonitor_stops_the_down() {
         let t = target.clone();
         let watcher = spawn(move |mut ctx: Ctx<Down>| async move {
             let r = ctx.monitor(&t);
-            ctx.demonitor(&t, r);
+            ctx.demonitor(r);
             t.kill();
             t.wait().await;
             assert_eq!(ctx.recv_timeout(Duration::from_secs(1)).await, None);
@@ -131,6 +131,62 @@ fn down_and_ordinary_messages_share_one_receive_loop() {
                 got,
                 vec![Msg::Work(1), Msg::Down(ExitReason::Normal), Msg::Work(2)]
             );
+        });
+        assert!(boss.wait().await.is_normal());
+    });
+}
+
+/// Erlang's `demonitor(Ref, [flush])`: a Down already delivered is taken
+/// back, on both runtimes and under every seed tried.
+#[test]
+fn demonitor_flush_takes_back_a_down_already_delivered() {
+    let body = || async {
+        let target = spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await });
+        let t = target.clone();
+        let watcher = spawn(move |mut ctx: Ctx<Down>| async move {
+            let flushed = ctx.monitor(&t);
+            let kept = ctx.monitor(&t);
+            t.kill();
+            t.wait().await;
+            // Both Downs are queued (or in flight and then queued).
+            ctx.demonitor_flush(flushed);
+            let down = ctx.recv().await;
+            assert_eq!(down.monitor, kept);
+            assert_eq!(ctx.recv_timeout(Duration::from_secs(1)).await, None);
+        });
+        assert!(watcher.wait().await.is_normal());
+    };
+    for seed in 0..20 {
+        Runtime::deterministic(Config::seeded(seed)).block_on(body());
+    }
+    Runtime::tokio_current_thread().block_on(body());
+}
+
+/// A Down skipped by a selective receive is still flushed.
+#[test]
+fn demonitor_flush_reaches_downs_skipped_by_a_selective_receive() {
+    #[derive(Debug, PartialEq)]
+    enum Msg {
+        Work(u32),
+        Down(Down),
+    }
+    impl From<Down> for Msg {
+        fn from(d: Down) -> Self {
+            Msg::Down(d)
+        }
+    }
+    det(async {
+        let target = spawn(|_ctx: Ctx<()>| async {});
+        let t = target.clone();
+        let boss = spawn(move |mut ctx: Ctx<Msg>| async move {
+            let r = ctx.monitor(&t);
+            t.wait().await;
+            ctx.pid().send(Msg::Work(7)).await.unwrap();
+            // Skips the Down, takes the work.
+            let work = ctx.recv_match(|m| matches!(m, Msg::Work(_))).await;
+            assert_eq!(work, Msg::Work(7));
+            ctx.demonitor_flush(r);
+            assert_eq!(ctx.recv_timeout(Duration::from_secs(1)).await, None);
         });
         assert!(boss.wait().await.is_normal());
     });

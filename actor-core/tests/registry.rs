@@ -82,3 +82,23 @@ fn each_deterministic_run_has_its_own_registry() {
         });
     }
 }
+
+/// One name per process, as Erlang's `register/2`; the name it has stays.
+#[test]
+fn a_process_has_at_most_one_name() {
+    det(async {
+        let p = spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await });
+        register("first", &p).unwrap();
+        assert_eq!(
+            register("second", &p),
+            Err(RegistryError::AlreadyNamed("first".into()))
+        );
+        assert_eq!(whereis::<()>("second"), None);
+        assert_eq!(whereis::<()>("first"), Some(p.clone()));
+        // Once unregistered it may take another.
+        assert!(unregister("first"));
+        register("second", &p).unwrap();
+        assert_eq!(whereis::<()>("second"), Some(p.clone()));
+        p.kill();
+    });
+}

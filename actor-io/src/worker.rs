@@ -306,7 +306,7 @@ impl<Req, Resp> Clone for Worker<Req, Resp> {
     }
 }
 
-impl<Req, Resp> fmt::Debug for Worker<Req, Resp> {
+impl<Req: 'static, Resp: 'static> fmt::Debug for Worker<Req, Resp> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Worker({:?}, os pid {})", self.pid, self.os_pid)
     }

@@ -7,17 +7,23 @@
 //! anywhere else, the current tokio runtime.
 
 pub mod deterministic;
+mod sched;
+mod table;
 mod tokio_rt;
 
 use std::future::Future;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use crate::pid::ProcessId;
-use crate::process::{Core, Inner};
+use crate::handle::Core;
+use crate::id::{MonitorRef, ProcessId};
+use crate::raw::{Run, Schedule};
 use crate::registry::Registry;
-use crate::signal::{ExitReason, MonitorRef};
+use crate::signal::ExitReason;
 use deterministic::{Config, Executor};
+use sched::Scheduler;
 
 /// A runtime to run processes on: tokio (multi-thread or current-thread),
 /// or the deterministic runtime for testing protocols.
@@ -135,17 +141,91 @@ pub(crate) fn is_deterministic() -> bool {
     IN_DET.with(|f| f.get())
 }
 
-/// Spawns a process's task.
-pub(crate) fn spawn_process<F>(id: ProcessId, core: Arc<dyn Core>, system: bool, fut: F)
-where
-    F: Future<Output = ()> + Send + 'static,
-{
+/// Where a new process goes: the runtime the spawning code runs on.
+pub(crate) enum Place {
+    Pool(Arc<Scheduler>),
+    Det(Rc<Executor>),
+}
+
+/// The runtime of the calling code.
+///
+/// # Panics
+///
+/// Outside a runtime, with tokio's message.
+pub(crate) fn place() -> Place {
     match with_det(|ex| ex.clone()) {
-        Some(ex) => ex.spawn(
-            Some((id, Arc::downgrade(&core), system)),
-            Box::pin(deterministic::unbudgeted(fut)),
-        ),
-        None => tokio_rt::spawn(fut),
+        Some(ex) => Place::Det(ex),
+        None => Place::Pool(Scheduler::current()),
+    }
+}
+
+impl Place {
+    /// A fresh process serial number (per deterministic run, so that runs
+    /// compare equal).
+    pub(crate) fn next_serial(&self) -> u64 {
+        match self {
+            Place::Pool(_) => fresh_number(),
+            Place::Det(ex) => ex.next_serial(),
+        }
+    }
+
+    /// Where the task's own waker sends it: our scheduler on tokio; on the
+    /// deterministic runtime nowhere (it polls with wakers of its own).
+    pub(crate) fn home(&self) -> Option<Arc<dyn Schedule>> {
+        match self {
+            Place::Pool(s) => Some(s.clone()),
+            Place::Det(_) => None,
+        }
+    }
+
+    /// Starts a process's task and enters it in the runtime's table.
+    pub(crate) fn start(
+        self,
+        task: Arc<dyn Run>,
+        core: Arc<dyn Core>,
+        key: &AtomicU32,
+        system: bool,
+    ) {
+        match self {
+            Place::Pool(s) => {
+                let k = s.table.insert(core.id().serial, Arc::downgrade(&core));
+                key.store(k, Ordering::Relaxed);
+                task.queued();
+                s.spawn(task);
+            }
+            Place::Det(ex) => {
+                let id = core.id();
+                ex.spawn(
+                    Some((id, Arc::downgrade(&core), system)),
+                    Box::pin(deterministic::unbudgeted(DetRun(task))),
+                );
+            }
+        }
+    }
+}
+
+/// A process's task polled by the deterministic executor, with its wakers.
+struct DetRun(Arc<dyn Run>);
+
+impl Future for DetRun {
+    type Output = ();
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0.poll_in(cx) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    }
+}
+
+/// Takes an ended process out of its runtime's table (the deterministic
+/// runtime does it when the task ends).
+pub(crate) fn forget_process(key: u32) {
+    if !is_deterministic() {
+        sched::with_current(|s| s.table.remove(key));
     }
 }
 
@@ -184,12 +264,6 @@ fn fresh_number() -> u64 {
     })
 }
 
-/// A fresh process serial number (per deterministic run, so that runs
-/// compare equal).
-pub(crate) fn next_serial() -> u64 {
-    with_det(|ex| ex.next_serial()).unwrap_or_else(fresh_number)
-}
-
 /// A fresh monitor reference.
 pub(crate) fn next_ref() -> MonitorRef {
     MonitorRef(with_det(|ex| ex.next_serial()).unwrap_or_else(fresh_number))
@@ -203,14 +277,15 @@ pub(crate) fn registry() -> Arc<Registry> {
     with_det(|ex| ex.registry.clone()).unwrap_or_else(|| GLOBAL_REGISTRY.clone())
 }
 
-/// Delivers a message to an unbounded mailbox: at once, or (on the
-/// deterministic runtime) after a seeded delay that never reorders one
-/// sender's messages to one receiver.
-pub(crate) fn deliver<M: Send + 'static>(to: &Arc<Inner<M>>, m: M) -> Result<(), M> {
-    if !is_deterministic() {
-        return crate::mailbox::push_unbounded(to, m);
-    }
-    Executor::deliver(to, m)
+/// On the deterministic runtime: when a message sent now to `to` is
+/// delivered (`None`: at once; see [`deliver_at`]).
+pub(crate) fn hold(to: ProcessId) -> Option<Duration> {
+    with_det(|ex| ex.hold(to)).flatten()
+}
+
+/// On the deterministic runtime: runs `deliver` at virtual time `at`.
+pub(crate) fn deliver_at(at: Duration, to: ProcessId, deliver: impl FnOnce() + 'static) {
+    with_det(|ex| ex.deliver_at(at, to, Box::new(deliver)));
 }
 
 /// Notes what the current task waits on, for the deadlock report.
@@ -307,7 +382,9 @@ pub(crate) fn sleep_until(deadline: Duration) -> crate::timer::Sleep {
 /// Yields once: the task goes to the back of the run queue
 /// (`stackless.schedule()`).
 pub(crate) async fn yield_now() {
-    if is_deterministic() {
+    // A process goes to the back of its scheduler's queue; tokio's own
+    // yield would hold it until tokio's worker is done with ours.
+    if is_deterministic() || crate::raw::current_id().is_some() {
         let mut yielded = false;
         std::future::poll_fn(|cx| {
             if yielded {

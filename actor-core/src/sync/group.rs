@@ -13,9 +13,11 @@ use tokio::sync::mpsc;
 
 use super::semaphore::Semaphore;
 use super::waiters::{labelled, lock};
+use crate::ctx::Ctx;
 use crate::pid::{AnyPid, Pid};
-use crate::process::{Ctx, IntoExitReason, spawn};
+use crate::process::IntoExitReason;
 use crate::signal::ExitReason;
+use crate::spawn::spawn;
 
 /// A set of processes managed together: [`join`](Group::join) waits for
 /// them all, [`kill`](Group::kill) ends them all, and

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use super::group::{Group, Unordered, imap};
 use super::semaphore::Semaphore;
+use crate::ctx::Ctx;
 use crate::pid::{AnyPid, Pid};
-use crate::process::{Ctx, IntoExitReason};
+use crate::process::IntoExitReason;
 
 /// A [`Group`] that runs at most `size` processes at once:
 /// [`spawn`](Pool::spawn) waits for a free slot, and a slot frees when its

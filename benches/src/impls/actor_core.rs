@@ -16,8 +16,19 @@ use crate::workloads::{Counts, Outcome, Workload, nanos};
 /// No deadline (Erlang's `infinity`), as the peers' asks have none: no timer is armed.
 const CALL_TIMEOUT: Duration = actor_core::INFINITY;
 
-/// Runs `workload` once; to be spawned on the runtime's workers.
+/// Runs `workload` once, its driver a process like every other party to
+/// it (so that it talks to them as processes do); to be spawned on the
+/// runtime's workers.
 pub(crate) async fn run(workload: Workload, counts: Counts) -> Outcome {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    spawn(move |_ctx: Ctx<()>| async move {
+        let _ = tx.send(drive(workload, counts).await);
+    });
+    rx.await
+        .expect("the driver process ended without an outcome")
+}
+
+async fn drive(workload: Workload, counts: Counts) -> Outcome {
     match workload {
         Workload::PingPong => ping_pong(&counts).await,
         Workload::FanIn => fan_in(&counts).await,

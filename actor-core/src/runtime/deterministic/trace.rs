@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pid::ProcessId;
+use crate::id::ProcessId;
 
 /// One thing that happened in a deterministic run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
