@@ -64,6 +64,15 @@ pub enum Error {
         /// The process holding it.
         owner: ProcessId,
     },
+    /// The global name is held by a process of another message type.
+    WrongType {
+        /// The name.
+        name: String,
+        /// The message type it was registered with.
+        registered: String,
+        /// The message type asked for.
+        expected: &'static str,
+    },
     /// The global name is not registered.
     NotRegistered(String),
     /// This node has been shut down.
@@ -96,6 +105,14 @@ impl fmt::Display for Error {
             Error::AlreadyRegistered { name, owner } => {
                 write!(f, "global name {name:?} is already registered to {owner}")
             }
+            Error::WrongType {
+                name,
+                registered,
+                expected,
+            } => write!(
+                f,
+                "global name {name:?} is a process of {registered}, not of {expected}"
+            ),
             Error::NotRegistered(name) => write!(f, "global name {name:?} is not registered"),
             Error::Shutdown => f.write_str("the node has been shut down"),
             Error::Server(why) => write!(f, "nats-server: {why}"),

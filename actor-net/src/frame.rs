@@ -6,7 +6,8 @@
 //! receiver skip one frame that does not decode and read the next.
 //! Heartbeats travel on the cluster's beacon subject as a [`Beacon`].
 
-use actor_core::{NodeId, ProcessId};
+use actor_core::remote::{CallRef, Signal};
+use actor_core::{CallError, NodeId, ProcessId};
 use serde::{Deserialize, Serialize};
 
 /// The version of this format; a batch of another version is dropped.
@@ -25,7 +26,7 @@ pub(crate) struct Header {
 }
 
 /// One frame of a batch.
-#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) enum Frame<'a> {
     /// A user message for a process of the receiving node, encoded by the
     /// target's own message type.
@@ -37,6 +38,22 @@ pub(crate) enum Frame<'a> {
         /// The encoded message.
         #[serde(borrow)]
         payload: &'a [u8],
+    },
+    /// A link, monitor, exit or kill between a process of the receiving
+    /// node and one of the sender's.
+    Signal {
+        /// The target process.
+        to: ProcessId,
+        /// What happens to it.
+        signal: Signal,
+    },
+    /// The answer to a call a process of the receiving node made.
+    Reply {
+        /// The waiting call.
+        call: CallRef,
+        /// The encoded reply, or why there is none.
+        #[serde(borrow)]
+        result: Result<&'a [u8], CallError>,
     },
     /// "Are you there?", answered by [`Frame::Pong`] with the same number.
     Ping(u64),

@@ -13,9 +13,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use actor_core::{NodeId, ProcessId};
+use actor_core::{NodeId, Pid, ProcessId};
 use async_nats::jetstream::{self, kv};
 use futures::TryStreamExt;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -30,7 +31,7 @@ const ATTEMPTS: usize = 100;
 pub(crate) struct Owner {
     /// The process holding the name.
     pub(crate) pid: ProcessId,
-    /// Its message type's name, or empty when registered untyped.
+    /// Its message type's name (`std::any::type_name`).
     pub(crate) type_name: String,
 }
 
@@ -234,8 +235,10 @@ pub(crate) fn sweep(shared: &Arc<Shared>, node: NodeId) {
 }
 
 impl crate::Node {
-    /// Registers `name` across the cluster to the process `pid` (untyped:
-    /// any message type may look it up).
+    /// Registers `name` across the cluster to the process `pid` (of this
+    /// node or another). The name is freed when the process ends (for a
+    /// process of this node), when this node shuts down, or when the
+    /// process's node is lost.
     ///
     /// # Errors
     ///
@@ -247,50 +250,92 @@ impl crate::Node {
     /// # Examples
     ///
     /// ```
-    /// use actor_core::ProcessId;
+    /// use actor_core::{spawn, Ctx, Runtime};
     /// use actor_net::{Error, NatsServer, Node, NodeConfig};
     ///
-    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-    /// let server = NatsServer::start()?;
-    /// let node = Node::connect(NodeConfig::new(server.url(), "demo", "a")).await?;
-    /// let pid = ProcessId { node: node.id(), serial: 1 };
-    /// node.register_global_id("billing", pid).await?;
-    /// assert_eq!(node.whereis_global_id("billing").await?, Some(pid));
-    /// let other = ProcessId { node: node.id(), serial: 2 };
-    /// assert!(matches!(
-    ///     node.register_global_id("billing", other).await,
-    ///     Err(Error::AlreadyRegistered { owner, .. }) if owner == pid
-    /// ));
-    /// node.unregister_global("billing").await?;
-    /// assert_eq!(node.whereis_global_id("billing").await?, None);
-    /// node.shutdown().await;
-    /// # Ok::<(), actor_net::Error>(())
-    /// # }).unwrap();
+    /// Runtime::tokio().block_on(async {
+    ///     let server = NatsServer::start()?;
+    ///     let node = Node::connect(NodeConfig::new(server.url(), "demo", "a")).await?;
+    ///     let billing = spawn(|mut ctx: Ctx<u64>| async move { ctx.recv().await; });
+    ///     node.register_global("billing", &billing).await?;
+    ///     let found = node.whereis_global::<u64>("billing").await?.expect("registered");
+    ///     assert_eq!(found, billing);
+    ///
+    ///     let other = spawn(|mut ctx: Ctx<u64>| async move { ctx.recv().await; });
+    ///     assert!(matches!(
+    ///         node.register_global("billing", &other).await,
+    ///         Err(Error::AlreadyRegistered { .. })
+    ///     ));
+    ///     node.unregister_global("billing").await?;
+    ///     assert!(node.whereis_global::<u64>("billing").await?.is_none());
+    ///     node.shutdown().await;
+    ///     # other.kill(); billing.kill();
+    ///     Ok::<(), Error>(())
+    /// })?;
+    /// # Ok::<(), Error>(())
     /// ```
     ///
     /// # Cancel safety
     ///
     /// Not cancel safe: the name may be registered without this node
-    /// remembering to free it at shutdown.
-    pub async fn register_global_id(&self, name: &str, pid: ProcessId) -> Result<(), Error> {
-        register(&self.shared, name, pid, "").await
+    /// remembering to free it.
+    pub async fn register_global<M>(&self, name: &str, pid: &Pid<M>) -> Result<(), Error>
+    where
+        M: Serialize + DeserializeOwned + Send + 'static,
+    {
+        let shared = &self.shared;
+        let id = wire_id(shared, pid)?;
+        register(shared, name, id, std::any::type_name::<M>()).await?;
+        if id.node == shared.id {
+            // Free the name when the process ends, if it still holds it.
+            let (pid, shared, name) = (pid.clone(), Arc::downgrade(shared), name.to_string());
+            tokio::spawn(async move {
+                pid.wait().await;
+                if let Some(shared) = shared.upgrade() {
+                    release(&shared, &name, id).await;
+                }
+            });
+        }
+        Ok(())
     }
 
-    /// The process registered under `name`, if its node is up.
+    /// The process registered under `name`, if its node is up, as a pid of
+    /// message type `M` that works wherever the process is.
     ///
     /// A registration whose node is down is deleted on the way (with a
     /// revision check) and reported as absent.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`], [`Error::JetStream`] if the server cannot be
-    /// asked.
+    /// [`Error::WrongType`] if the process was registered with another
+    /// message type, [`Error::InvalidName`], [`Error::JetStream`] if the
+    /// server cannot be asked.
     ///
     /// # Cancel safety
     ///
     /// Cancel safe.
-    pub async fn whereis_global_id(&self, name: &str) -> Result<Option<ProcessId>, Error> {
-        Ok(whereis(&self.shared, name).await?.map(|owner| owner.pid))
+    pub async fn whereis_global<M>(&self, name: &str) -> Result<Option<Pid<M>>, Error>
+    where
+        M: Serialize + DeserializeOwned + Send + 'static,
+    {
+        let Some(owner) = whereis(&self.shared, name).await? else {
+            return Ok(None);
+        };
+        let expected = std::any::type_name::<M>();
+        if owner.type_name != expected {
+            return Err(Error::WrongType {
+                name: name.to_string(),
+                registered: owner.type_name,
+                expected,
+            });
+        }
+        let bytes = postcard::to_allocvec(&owner.pid).expect("a process id encodes");
+        let pid = self
+            .shared
+            .endpoint
+            .decode::<Pid<M>>(&bytes)
+            .expect("a process id decodes as a pid");
+        Ok(Some(pid))
     }
 
     /// Removes the registration of `name`, whoever holds it (Erlang's
@@ -306,5 +351,31 @@ impl crate::Node {
     /// Cancel safe.
     pub async fn unregister_global(&self, name: &str) -> Result<(), Error> {
         unregister(&self.shared, name).await
+    }
+}
+
+/// The id `pid` has on the wire (this node's id for a local process, which
+/// is exported so that other nodes can reach it).
+fn wire_id<M>(shared: &Shared, pid: &Pid<M>) -> Result<ProcessId, Error>
+where
+    M: Serialize + DeserializeOwned + Send + 'static,
+{
+    let bytes = shared
+        .endpoint
+        .encode(shared.id, pid)
+        .map_err(|e| Error::Config(format!("cannot encode the pid: {e}")))?;
+    Ok(postcard::from_bytes(&bytes).expect("a pid encodes as a process id"))
+}
+
+/// Deletes `name` if `pid` still holds it (its process ended).
+async fn release(shared: &Shared, name: &str, pid: ProcessId) {
+    let store = &shared.names.store;
+    if let Ok(Some((owner, revision))) = current(store, name).await {
+        if owner.pid == pid {
+            shared.names.forget(name);
+            if let Err(e) = store.delete_expect_revision(name, Some(revision)).await {
+                tracing::debug!(%name, error = %e, "name of an ended process not deleted");
+            }
+        }
     }
 }

@@ -51,6 +51,10 @@ pub(crate) fn handle(shared: &Shared, batch: &[u8]) {
                     } => {
                         crate::remote::deliver(shared, from, to, sender, payload);
                     }
+                    Frame::Signal { to, signal } => crate::remote::apply(shared, to, signal),
+                    Frame::Reply { call, result } => {
+                        crate::remote::complete_call(shared, call, result);
+                    }
                     Frame::Ping(n) => {
                         if let Err(e) = shared.outbox.push(from, &Frame::Pong(n)) {
                             tracing::debug!(to = from.0, error = %e, "pong not sent");

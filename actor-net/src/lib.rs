@@ -15,7 +15,7 @@
 //! | `net_kernel:monitor_nodes(true)` | [`Node::monitor_nodes`] → [`NodeEvent`] |
 //! | `net_adm:ping(N)` | [`Node::ping`] |
 //! | net tick time | [`NodeConfig::grace`] (default 2 s) |
-//! | `global:register_name`, `whereis_name`, `unregister_name` | [`Node::register_global_id`], [`Node::whereis_global_id`], [`Node::unregister_global`] |
+//! | `global:register_name`, `whereis_name`, `unregister_name` | [`Node::register_global`], [`Node::whereis_global`], [`Node::unregister_global`] |
 //! | `init:stop()` | [`Node::shutdown`] |
 //!
 //! # Subjects and the wire

@@ -238,6 +238,7 @@ fn seen(shared: &Shared, node: NodeId, name: String) {
     peer.reason = None;
     peer.name = name.clone();
     shared.outbox.node_up(node);
+    crate::remote::node_up(shared, node);
     tracing::info!(node = node.0, %name, "node up");
     let _ = shared
         .events

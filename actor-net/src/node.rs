@@ -84,7 +84,9 @@ pub(crate) struct Shared {
     pub(crate) client: async_nats::Client,
     pub(crate) heartbeat: Duration,
     pub(crate) grace: Duration,
-    pub(crate) outbox: Outbox,
+    pub(crate) outbox: Arc<Outbox>,
+    /// actor-core's end of the wire.
+    pub(crate) endpoint: actor_core::remote::Endpoint,
     pub(crate) members: Mutex<Members>,
     pub(crate) events: broadcast::Sender<NodeEvent>,
     pub(crate) counters: Counters,
@@ -156,6 +158,8 @@ impl Node {
             .await
             .map_err(Error::nats)?;
         let (stop, stopped) = watch::channel(false);
+        let outbox = Arc::new(Outbox::new(id, max_payload));
+        let endpoint = crate::remote::endpoint(id, &outbox);
         let shared = Arc::new(Shared {
             id,
             name: config.name.clone(),
@@ -163,7 +167,8 @@ impl Node {
             client,
             heartbeat: config.heartbeat,
             grace: config.grace,
-            outbox: Outbox::new(id, max_payload),
+            outbox,
+            endpoint,
             members: Mutex::default(),
             events: broadcast::channel(1024).0,
             counters: Counters::default(),
@@ -204,7 +209,6 @@ impl Node {
             })
             .await;
         tracing::info!(node = id.0, name = %config.name, cluster = %config.cluster, "node connected");
-        crate::remote::install(&shared);
         Ok(Node {
             shared,
             _handle: Arc::new(Handle { stop }),
@@ -445,7 +449,6 @@ async fn run_liveness(
 /// The clean end: names freed, the outbox drained, the others told.
 async fn goodbye(shared: &Arc<Shared>, publisher: JoinHandle<()>, inbound: JoinHandle<()>) {
     shared.closing.store(true, Ordering::Release);
-    crate::remote::uninstall(shared);
     shared.names.release_all().await;
     shared.outbox.close();
     let _ = publisher.await;

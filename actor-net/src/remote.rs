@@ -1,21 +1,72 @@
-//! The one place where actor-net meets actor-core's processes.
+//! The one place where actor-net meets actor-core's processes: the
+//! [`Transport`] that actor-core's [`Endpoint`] sends through, and the
+//! frames that come in handed to that endpoint.
 //!
-//! Frames for processes arrive here to be delivered; node loss is told
-//! from here to the local links, monitors and calls towards that node.
-//! Until actor-core has its transport seam, this node has no process
-//! that can be reached from another node: a message frame is counted as
-//! a drop for an unknown target.
+//! Outgoing messages, signals and call replies become frames queued in the
+//! node's outbox (never waiting); incoming ones are delivered, applied or
+//! completed by the endpoint. A message the endpoint cannot deliver (an
+//! unknown or ended process, a payload of another type, a full bounded
+//! mailbox) is counted and logged with its sender, and dropped.
 
-use actor_core::{NodeId, ProcessId};
+use std::sync::Arc;
 
+use actor_core::remote::{CallRef, DeliverError, Endpoint, Signal, Transport};
+use actor_core::{CallError, NodeId, ProcessId};
+
+use crate::frame::Frame;
 use crate::node::Shared;
+use crate::outbox::Outbox;
 use crate::stats::Counters;
 
-/// This runtime becomes a node.
-pub(crate) fn install(_shared: &Shared) {}
+/// The wire as actor-core sees it: the node's outbox.
+#[derive(Debug)]
+pub(crate) struct Wire {
+    pub(crate) outbox: Arc<Outbox>,
+}
 
-/// This runtime is no longer a node.
-pub(crate) fn uninstall(_shared: &Shared) {}
+impl Wire {
+    fn push(&self, to: NodeId, frame: &Frame<'_>) {
+        if let Err(e) = self.outbox.push(to, frame) {
+            tracing::debug!(to = to.0, error = %e, "frame not sent");
+        }
+    }
+}
+
+impl Transport for Wire {
+    fn send(&self, to: ProcessId, from: Option<ProcessId>, payload: Vec<u8>) {
+        self.push(
+            to.node,
+            &Frame::Message {
+                to,
+                from,
+                payload: &payload,
+            },
+        );
+    }
+
+    fn signal(&self, to: ProcessId, signal: Signal) {
+        self.push(to.node, &Frame::Signal { to, signal });
+    }
+
+    fn reply(&self, call: CallRef, result: Result<Vec<u8>, CallError>) {
+        let result = result.as_deref().map_err(Clone::clone);
+        self.push(call.node, &Frame::Reply { call, result });
+    }
+
+    fn max_payload(&self) -> usize {
+        self.outbox.max_payload()
+    }
+}
+
+/// The endpoint of a node whose outbox is `outbox`.
+pub(crate) fn endpoint(node: NodeId, outbox: &Arc<Outbox>) -> Endpoint {
+    Endpoint::new(
+        node,
+        Arc::new(Wire {
+            outbox: outbox.clone(),
+        }),
+    )
+}
 
 /// A message frame for a local process.
 pub(crate) fn deliver(
@@ -25,16 +76,43 @@ pub(crate) fn deliver(
     sender: Option<ProcessId>,
     payload: &[u8],
 ) {
-    Counters::bump(&shared.counters.dropped_unknown_target);
-    tracing::warn!(
-        from = from_node.0,
-        sender = ?sender,
-        %to,
-        bytes = payload.len(),
-        "message for an unknown process dropped"
-    );
+    if let Err(e) = shared.endpoint.deliver(to, sender, payload) {
+        Counters::bump(&shared.counters.dropped_unknown_target);
+        match &e {
+            DeliverError::Decode { message_type, .. } => tracing::warn!(
+                from = from_node.0,
+                sender = ?sender,
+                %to,
+                message_type,
+                "undecodable message dropped: {e}"
+            ),
+            _ => tracing::warn!(
+                from = from_node.0,
+                sender = ?sender,
+                %to,
+                "message dropped: {e}"
+            ),
+        }
+    }
+}
+
+/// A signal frame for a local process.
+pub(crate) fn apply(shared: &Shared, to: ProcessId, signal: Signal) {
+    shared.endpoint.apply(to, signal);
+}
+
+/// The answer to a call of ours.
+pub(crate) fn complete_call(shared: &Shared, call: CallRef, result: Result<&[u8], CallError>) {
+    shared.endpoint.complete_call(call, result);
 }
 
 /// Every local link, monitor and call towards `node` fails with
 /// `noconnection`.
-pub(crate) fn node_down(_shared: &Shared, _node: NodeId) {}
+pub(crate) fn node_down(shared: &Shared, node: NodeId) {
+    shared.endpoint.node_down(node);
+}
+
+/// `node` is reachable again.
+pub(crate) fn node_up(shared: &Shared, node: NodeId) {
+    shared.endpoint.node_up(node);
+}

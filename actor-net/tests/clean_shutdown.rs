@@ -5,9 +5,8 @@ mod support;
 
 use std::time::Duration;
 
-use actor_core::ProcessId;
 use actor_net::{DownReason, NatsServer, Node, NodeConfig, NodeEvent};
-use support::{until_up, within};
+use support::{idle, until_deleted, until_up, within};
 
 /// A grace period far longer than any test waits: only a goodbye can make
 /// a node down within the test.
@@ -50,11 +49,8 @@ async fn the_others_see_a_shutdown_at_once() {
 async fn a_shutdown_deletes_the_nodes_global_names() {
     let server = NatsServer::start().unwrap();
     let b = Node::connect(patient(&server.url(), "b")).await.unwrap();
-    let pid = ProcessId {
-        node: b.id(),
-        serial: 7,
-    };
-    b.register_global_id("service", pid).await.unwrap();
+    let service = idle();
+    b.register_global("service", &service).await.unwrap();
     b.shutdown().await;
 
     // Read the bucket directly: the entry is gone, not merely ignored.
@@ -72,15 +68,20 @@ async fn calls_after_shutdown_are_refused() {
     a.shutdown().await;
     a.shutdown().await;
     assert!(matches!(
-        a.register_global_id(
-            "x",
-            ProcessId {
-                node: id,
-                serial: 1
-            }
-        )
-        .await,
+        a.register_global("x", &idle()).await,
         Err(actor_net::Error::Shutdown)
     ));
     assert!(matches!(a.ping(id).await, Err(actor_net::Error::Shutdown)));
+}
+
+#[tokio::test]
+async fn a_name_is_freed_when_its_process_ends() {
+    let server = NatsServer::start().unwrap();
+    let a = Node::connect(patient(&server.url(), "a")).await.unwrap();
+    let service = idle();
+    a.register_global("ends", &service).await.unwrap();
+    service.send(1).await.unwrap();
+    until_deleted(&server.url(), "ends").await;
+    assert!(a.whereis_global::<u64>("ends").await.unwrap().is_none());
+    a.shutdown().await;
 }

@@ -3,9 +3,8 @@
 
 mod support;
 
-use actor_core::ProcessId;
 use actor_net::{NatsServer, Node, NodeEvent};
-use support::{quick, until_up, within};
+use support::{idle, quick, until_up, within};
 
 #[tokio::test]
 async fn a_node_of_another_cluster_is_never_seen() {
@@ -38,18 +37,13 @@ async fn each_cluster_has_its_own_global_names() {
     let url = server.url();
     let one = Node::connect(quick(&url, "one", "a")).await.unwrap();
     let two = Node::connect(quick(&url, "two", "a")).await.unwrap();
-    let in_one = ProcessId {
-        node: one.id(),
-        serial: 1,
-    };
-    let in_two = ProcessId {
-        node: two.id(),
-        serial: 1,
-    };
-    one.register_global_id("db", in_one).await.unwrap();
-    two.register_global_id("db", in_two).await.unwrap();
-    assert_eq!(one.whereis_global_id("db").await.unwrap(), Some(in_one));
-    assert_eq!(two.whereis_global_id("db").await.unwrap(), Some(in_two));
+    let (in_one, in_two) = (idle(), idle());
+    one.register_global("db", &in_one).await.unwrap();
+    two.register_global("db", &in_two).await.unwrap();
+    let found = one.whereis_global::<u64>("db").await.unwrap().unwrap();
+    assert_eq!(found, in_one);
+    let found = two.whereis_global::<u64>("db").await.unwrap().unwrap();
+    assert_eq!(found, in_two);
     one.shutdown().await;
     two.shutdown().await;
 }

@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use actor_core::{NodeId, ProcessId};
+use actor_core::NodeId;
 use actor_net::{DownReason, Error, NatsServer, Node, NodeConfig};
 use futures::StreamExt;
 use support::{until_up, within};
@@ -51,11 +51,8 @@ fn child(url: &str) {
         let node = Node::connect(NodeConfig::new(url, "c", "doomed"))
             .await
             .unwrap();
-        let pid = ProcessId {
-            node: node.id(),
-            serial: 1,
-        };
-        node.register_global_id("doomed-service", pid)
+        let service = support::idle();
+        node.register_global("doomed-service", &service)
             .await
             .unwrap();
         println!("READY {}", node.id().0);
@@ -128,7 +125,12 @@ fn a_killed_node_is_down_within_the_default_grace_period() {
             }
         })
         .await;
-        assert_eq!(a.whereis_global_id("doomed-service").await.unwrap(), None);
+        assert!(
+            a.whereis_global::<u64>("doomed-service")
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(matches!(a.ping(id).await, Err(Error::NodeDown(n)) if n == id));
         assert!(a.stats().dropped_to_down >= 1);
         a.shutdown().await;

@@ -6,9 +6,8 @@
 
 mod support;
 
-use actor_core::ProcessId;
 use actor_net::{DownReason, NatsServer, Node};
-use support::{quick, until_up, within};
+use support::{idle, quick, until_up, wire, within};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_are_down_while_the_server_is_gone_and_up_when_it_is_back() {
@@ -17,11 +16,8 @@ async fn nodes_are_down_while_the_server_is_gone_and_up_when_it_is_back() {
     let b = Node::connect(quick(&server.url(), "c", "b")).await.unwrap();
     until_up(&a, b.id()).await;
     until_up(&b, a.id()).await;
-    let pid = ProcessId {
-        node: b.id(),
-        serial: 1,
-    };
-    b.register_global_id("kept", pid).await.unwrap();
+    let kept = idle();
+    b.register_global("kept", &kept).await.unwrap();
     let a_sees_b = a.monitor_node(b.id());
     let b_sees_a = b.monitor_node(a.id());
 
@@ -37,7 +33,8 @@ async fn nodes_are_down_while_the_server_is_gone_and_up_when_it_is_back() {
     within("ping after the restart", a.ping(b.id()))
         .await
         .unwrap();
-    assert_eq!(a.whereis_global_id("kept").await.unwrap(), Some(pid));
+    let found = a.whereis_global::<u64>("kept").await.unwrap().unwrap();
+    assert_eq!(found.id(), wire(&b, &kept));
     a.shutdown().await;
     b.shutdown().await;
 }

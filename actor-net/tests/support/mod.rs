@@ -44,3 +44,38 @@ pub(crate) async fn until_up(node: &Node, other: NodeId) {
     })
     .await
 }
+
+/// A process that ends at its first message.
+pub(crate) fn idle() -> actor_core::Pid<u64> {
+    actor_core::spawn(|mut ctx: actor_core::Ctx<u64>| async move {
+        ctx.recv().await;
+    })
+}
+
+/// The id a process of `node` has on the wire (a local pid's id names no
+/// node).
+pub(crate) fn wire(node: &Node, pid: &actor_core::Pid<u64>) -> actor_core::ProcessId {
+    actor_core::ProcessId {
+        node: node.id(),
+        serial: pid.id().serial,
+    }
+}
+
+/// Waits until the key `name` of cluster `c`'s names bucket is deleted.
+pub(crate) async fn until_deleted(url: &str, name: &str) {
+    use futures::StreamExt;
+    let client = async_nats::connect(url).await.unwrap();
+    let names = async_nats::jetstream::new(client)
+        .get_key_value("actor_c_names")
+        .await
+        .unwrap();
+    let mut watch = names.watch_with_history(name).await.unwrap();
+    within(&format!("{name} deleted"), async {
+        while let Some(entry) = watch.next().await {
+            if entry.unwrap().operation != async_nats::jetstream::kv::Operation::Put {
+                return;
+            }
+        }
+    })
+    .await
+}
