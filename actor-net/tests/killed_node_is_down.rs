@@ -1,6 +1,8 @@
 //! A node whose OS process is killed (no goodbye) is declared down within
-//! the default grace period, its global names are freed by the survivor,
-//! and frames for it are refused.
+//! the default grace period: processes linked to its processes get an exit
+//! signal `noconnection`, monitors a `Down` with `noconnection`, pending
+//! calls fail with it; its global names are freed by the survivor, and
+//! frames for it are refused.
 //!
 //! The killed node is this test binary run again as a child with
 //! `ACTOR_NET_TEST_CHILD` set (hence `harness = false`).
@@ -11,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use actor_core::NodeId;
+use actor_core::{CallError, Ctx, Down, Exit, ExitReason, NodeId, Reply, spawn};
 use actor_net::{DownReason, Error, NatsServer, Node, NodeConfig};
 use futures::StreamExt;
 use support::{until_up, within};
@@ -51,7 +53,13 @@ fn child(url: &str) {
         let node = Node::connect(NodeConfig::new(url, "c", "doomed"))
             .await
             .unwrap();
-        let service = support::idle();
+        // Takes calls and never answers them.
+        let service = spawn(|mut ctx: Ctx<Reply<u64>>| async move {
+            let mut held = Vec::new();
+            loop {
+                held.push(ctx.recv().await);
+            }
+        });
         node.register_global("doomed-service", &service)
             .await
             .unwrap();
@@ -96,6 +104,37 @@ fn a_killed_node_is_down_within_the_default_grace_period() {
         );
         until_up(&a, id).await;
         let monitor = a.monitor_node(id);
+        let service = a
+            .whereis_global::<Reply<u64>>("doomed-service")
+            .await
+            .unwrap()
+            .unwrap();
+        let (exit_tx, exit_rx) = tokio::sync::oneshot::channel();
+        let (down_tx, down_rx) = tokio::sync::oneshot::channel();
+        let (call_tx, call_rx) = tokio::sync::oneshot::channel();
+        let (linked_tx, linked) = tokio::sync::oneshot::channel();
+        let (monitoring_tx, monitoring) = tokio::sync::oneshot::channel();
+        let s = service.clone();
+        spawn(move |mut ctx: Ctx<Exit>| async move {
+            ctx.trap_exit();
+            ctx.link(&s);
+            let _ = linked_tx.send(());
+            let _ = exit_tx.send(ctx.recv().await);
+        });
+        let s = service.clone();
+        spawn(move |mut ctx: Ctx<Down>| async move {
+            ctx.monitor(&s);
+            let _ = monitoring_tx.send(());
+            let _ = down_tx.send(ctx.recv().await);
+        });
+        within("linked", linked).await.unwrap();
+        within("monitoring", monitoring).await.unwrap();
+        let s = service.clone();
+        spawn(move |_ctx: Ctx<()>| async move {
+            let _ = call_tx.send(s.call(|r| r, Duration::from_secs(600)).await);
+        });
+        // The link and the monitor have reached the node.
+        within("ping", a.ping(id)).await.unwrap();
         let client = async_nats::connect(server.url()).await.unwrap();
         let names = async_nats::jetstream::new(client)
             .get_key_value("actor_c_names")
@@ -106,15 +145,28 @@ fn a_killed_node_is_down_within_the_default_grace_period() {
         doomed.kill().unwrap();
         let killed = Instant::now();
         doomed.wait().unwrap();
-        let down = within("NodeDown", monitor).await;
+        let node_down = within("NodeDown", monitor).await;
         let detected = killed.elapsed();
-        assert_eq!(down.reason, DownReason::HeartbeatTimeout);
+        assert_eq!(node_down.reason, DownReason::HeartbeatTimeout);
         // The default grace period is 2 s, checked every 100 ms.
         assert!(
             detected < Duration::from_secs(3),
             "detected after {detected:?}"
         );
         assert!(!a.nodes().iter().any(|n| n.id == id));
+        let exit = within("the exit signal", exit_rx).await.unwrap();
+        assert_eq!(
+            (exit.from, exit.reason),
+            (service.id(), ExitReason::NoConnection)
+        );
+        let down = within("the Down", down_rx).await.unwrap();
+        assert_eq!(
+            (down.id, down.reason),
+            (service.id(), ExitReason::NoConnection)
+        );
+        let call = within("the call", call_rx).await.unwrap();
+        assert_eq!(call, Err(CallError::Exited(ExitReason::NoConnection)));
+        assert!(!service.is_alive());
 
         // The survivor deletes the dead node's name.
         within("the name deleted", async {
