@@ -448,7 +448,7 @@ impl Baseline {
         match self {
             Baseline::BestActorPeer => "best Rust actor peer",
             Baseline::Erlang => "erlang",
-            Baseline::TokioSameFlavour => "tokio-mpsc, same flavour",
+            Baseline::TokioSameFlavour => "its floor (tokio-mpsc same flavour; nats-raw)",
         }
     }
 
@@ -460,10 +460,10 @@ impl Baseline {
                 Implementation::Actix,
             ],
             Baseline::Erlang => vec![Implementation::Erlang],
-            Baseline::TokioSameFlavour => vec![if ours == Implementation::ActorCore {
-                Implementation::TokioMpsc
-            } else {
-                Implementation::TokioMpscCurrentThread
+            Baseline::TokioSameFlavour => vec![match ours {
+                Implementation::ActorCore => Implementation::TokioMpsc,
+                Implementation::ActorNet => Implementation::NatsRaw,
+                _ => Implementation::TokioMpscCurrentThread,
             }],
         }
     }

@@ -15,6 +15,7 @@ use crate::workloads::{Counts, Outcome, Workload};
 
 mod actix;
 mod actor_core;
+mod actor_net;
 mod erlang;
 mod erlang_dist;
 mod kameo;
@@ -48,6 +49,10 @@ pub(crate) enum Implementation {
     /// Bare async-nats publish/subscribe between two OS processes through
     /// one local nats-server (remote workloads only).
     NatsRaw,
+    /// actor-core processes on two actor-net nodes (two OS processes, one
+    /// local nats-server), tokio multi-thread (2 workers) each (remote
+    /// workloads only).
+    ActorNet,
 }
 
 /// What a child needs besides its counts.
@@ -63,7 +68,7 @@ pub(crate) struct Env {
 
 impl Implementation {
     /// All implementations, in table order.
-    pub(crate) const ALL: [Implementation; 9] = [
+    pub(crate) const ALL: [Implementation; 10] = [
         Implementation::ActorCore,
         Implementation::ActorCoreCurrentThread,
         Implementation::TokioMpsc,
@@ -73,6 +78,7 @@ impl Implementation {
         Implementation::Actix,
         Implementation::Erlang,
         Implementation::NatsRaw,
+        Implementation::ActorNet,
     ];
 
     /// The name in the table and the JSON.
@@ -87,6 +93,7 @@ impl Implementation {
             Implementation::Actix => "actix",
             Implementation::Erlang => "erlang",
             Implementation::NatsRaw => "nats-raw",
+            Implementation::ActorNet => "actor-net",
         }
     }
 
@@ -95,7 +102,9 @@ impl Implementation {
     pub(crate) fn is_actor_core(self) -> bool {
         matches!(
             self,
-            Implementation::ActorCore | Implementation::ActorCoreCurrentThread
+            Implementation::ActorCore
+                | Implementation::ActorCoreCurrentThread
+                | Implementation::ActorNet
         )
     }
 
@@ -104,7 +113,7 @@ impl Implementation {
     /// processes.
     pub(crate) fn supports(self, workload: Workload) -> bool {
         match self {
-            Implementation::NatsRaw => workload.is_remote(),
+            Implementation::NatsRaw | Implementation::ActorNet => workload.is_remote(),
             Implementation::Erlang => workload != Workload::RobotWorld,
             _ => {
                 !workload.is_remote() && (workload != Workload::RobotWorld || self.is_actor_core())
@@ -114,7 +123,7 @@ impl Implementation {
 
     /// Whether it needs a nats-server for `workload`.
     pub(crate) fn needs_nats(self, workload: Workload) -> bool {
-        self == Implementation::NatsRaw && workload.is_remote()
+        matches!(self, Implementation::NatsRaw | Implementation::ActorNet) && workload.is_remote()
     }
 
     /// Runs one workload once, in this OS process, and returns what it
@@ -162,11 +171,15 @@ impl Implementation {
                     Erlang::run(dir, workload, counts)
                 }
             }
-            Implementation::NatsRaw => {
+            Implementation::NatsRaw | Implementation::ActorNet => {
                 let url = env.nats.clone().expect("a remote workload needs --nats");
                 let tag = format!("bench.{}", std::process::id());
                 let _peer = peer::Peer::start(self, workload, &url, &tag, env.quick);
-                on_tokio(Flavour::MultiThread, nats_raw::run(workload, c, url, tag))
+                if self == Implementation::NatsRaw {
+                    on_tokio(Flavour::MultiThread, nats_raw::run(workload, c, url, tag))
+                } else {
+                    on_tokio(Flavour::MultiThread, actor_net::run(workload, c, url, tag))
+                }
             }
         }
     }
@@ -185,6 +198,7 @@ impl Implementation {
                     nats_raw::peer(workload, *counts, nats, tag),
                 );
             }
+            Implementation::ActorNet => on_tokio(Flavour::MultiThread, actor_net::peer(nats, tag)),
             other => panic!("{} has no peer process", other.name()),
         }
     }
@@ -194,9 +208,10 @@ impl Implementation {
 ///
 /// # Panics
 ///
-/// Always: the driver runs the remote workloads for Erlang and NATS only.
+/// Always: the driver runs the remote workloads for Erlang, nats-raw and
+/// actor-net only.
 pub(crate) fn no_remote() -> ! {
-    panic!("the remote workloads need two OS processes: Erlang and NATS only")
+    panic!("the remote workloads need two OS processes: Erlang, nats-raw and actor-net only")
 }
 
 /// The robot-world arm of the peers' workload matches.
