@@ -218,6 +218,11 @@ impl<M: Send + 'static> Inbox<M> {
     }
 
     pub(crate) fn poll_recv(&mut self, shared: &Shared<M>, cx: &mut Context<'_>) -> Poll<M> {
+        if crate::process::budget_spent() {
+            // Others first: back soon, with nothing taken.
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         loop {
             if let Some(m) = self.local.pop_front() {
                 self.taken(shared);
@@ -237,6 +242,10 @@ impl<M: Send + 'static> Inbox<M> {
         scanned: &mut usize,
         pred: &mut impl FnMut(&M) -> bool,
     ) -> Poll<M> {
+        if crate::process::budget_spent() {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
         loop {
             while *scanned < self.local.len() {
                 if pred(self.local[*scanned].msg()) {

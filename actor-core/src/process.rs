@@ -32,14 +32,39 @@ thread_local! {
     /// Work queued during a poll of a process body, to be done when the poll
     /// ends and it is known whether the process ended in it.
     static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// [`IN_BODY`] and [`HAS_DEFERRED`]: one load and one store per poll.
-    static BODY: Cell<u8> = const { Cell::new(0) };
+    /// [`IN_BODY`] and [`HAS_DEFERRED`] in the low bits, and the
+    /// budget of the poll under way above them: one load and one store
+    /// per poll.
+    static BODY: Cell<u32> = const { Cell::new(0) };
 }
 
 /// A process's body is being polled on this thread (not its end).
-const IN_BODY: u8 = 1;
+const IN_BODY: u32 = 1;
 /// DEFERRED has work.
-const HAS_DEFERRED: u8 = 2;
+const HAS_DEFERRED: u32 = 2;
+/// The budget takes the bits from here up.
+const BUDGET_UNIT: u32 = 4;
+/// Sends and receives a process makes in one poll before it lets others
+/// run (Erlang's reductions, tokio's cooperative budget): a process that
+/// sends in a loop that never waits cannot hold its worker, or the tokio
+/// tasks beside it, for longer.
+const BUDGET: u32 = 128;
+
+/// Spends one unit of the current process's budget: `true` once it is
+/// spent, when the caller should yield. Outside a process body, never.
+pub(crate) fn budget_spent() -> bool {
+    BODY.with(|b| {
+        let flags = b.get();
+        if flags & IN_BODY == 0 {
+            return false;
+        }
+        if flags < BUDGET_UNIT {
+            return true;
+        }
+        b.set(flags - BUDGET_UNIT);
+        false
+    })
+}
 
 /// Runs `f` when the current poll of the current process ends, with the
 /// exit reason if the process ended in that poll; at once (with the dying
@@ -473,7 +498,7 @@ where
 {
     type Header = Shared<M>;
 
-    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>, coop: bool) -> Poll<()> {
         let mut this = self.project();
         let shared = &task.header;
         if !*this.started {
@@ -487,7 +512,8 @@ where
             let Some(body) = this.body.as_mut().as_pin_mut() else {
                 return Poll::Ready(());
             };
-            let outer = BODY.with(|b| b.replace(IN_BODY));
+            let budget = if coop { BUDGET } else { u32::MAX / BUDGET_UNIT };
+            let outer = BODY.with(|b| b.replace(IN_BODY | (budget * BUDGET_UNIT)));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
             if BODY.with(|b| b.replace(outer)) & HAS_DEFERRED != 0 {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));

@@ -24,8 +24,11 @@ pub(crate) trait Body: Send + Sized + 'static {
     type Header: Send + Sync + 'static;
 
     /// Polls the body. `Ready` means the task is over; the task then drops
-    /// the body. Must not panic (a body catches its own panics).
-    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>) -> Poll<()>;
+    /// the body. Must not panic (a body catches its own panics). `coop`:
+    /// the body shares its thread with others and should yield after a
+    /// budget of work (on our scheduler; the deterministic runtime decides
+    /// every switch itself).
+    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>, coop: bool) -> Poll<()>;
 
     /// The process this task runs, by its handle.
     fn core(task: Arc<Task<Self>>) -> Arc<dyn Core>;
@@ -199,7 +202,7 @@ impl<B: Body> Task<B> {
 
     /// Polls the body once, holding RUNNING. `true` if it is over (the
     /// body has then been dropped and the state is DONE).
-    fn poll_body(&self, cx: &mut Context<'_>) -> bool {
+    fn poll_body(&self, cx: &mut Context<'_>, coop: bool) -> bool {
         let _entered = enter(self);
         // SAFETY: the caller moved the state to RUNNING (`acquire`), so
         // this thread alone reaches the body until it releases the state;
@@ -212,7 +215,7 @@ impl<B: Body> Task<B> {
         };
         // SAFETY: see above: the body stays at this address until dropped.
         let pinned = unsafe { Pin::new_unchecked(b) };
-        match pinned.poll(self, cx) {
+        match pinned.poll(self, cx, coop) {
             Poll::Ready(()) => {
                 *body = None;
                 self.state.store(DONE, Ordering::Release);
@@ -237,7 +240,7 @@ impl<B: Body> Run for Task<B> {
         let done = {
             let waker = waker_ref(&self);
             let mut cx = Context::from_waker(&waker);
-            self.poll_body(&mut cx)
+            self.poll_body(&mut cx, true)
         };
         if done {
             return;
@@ -259,7 +262,7 @@ impl<B: Body> Run for Task<B> {
         if !self.acquire(IDLE) {
             return self.state.load(Ordering::Acquire) == DONE;
         }
-        let done = self.poll_body(cx);
+        let done = self.poll_body(cx, false);
         if !done {
             self.state.store(IDLE, Ordering::Release);
         }
