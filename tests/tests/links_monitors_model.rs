@@ -526,6 +526,7 @@ proptest! {
 
     #[test]
     fn links_and_monitors_follow_erlangs_rules(case in case(), seed in any::<u64>()) {
+        common::quiet_boom();
         let out = deterministic::run(Config::seeded(seed), run_case(case));
         match out.result {
             Ok(Ok(())) => {}

@@ -17,3 +17,18 @@ pub(crate) fn config() -> Config {
         ..Config::default()
     }
 }
+
+/// Keeps the panics a test causes on purpose (with the message `boom`)
+/// out of its output, so that a failure's report is readable.
+#[allow(dead_code)] // Not every test file panics on purpose.
+pub(crate) fn quiet_boom() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if info.payload().downcast_ref::<&str>() != Some(&"boom") {
+                default(info);
+            }
+        }));
+    });
+}
