@@ -212,7 +212,8 @@ fn reject(out: &mut Vec<u8>, status: &'static str) {
 
 /// A connection's process: read, answer every whole request buffered
 /// (pipelining included), write the answers in one go, repeat.
-async fn connection(_ctx: Ctx<()>, mut conn: Conn) -> Result<(), Error> {
+#[doc(hidden)] // Public for the fuzz target in `fuzz/`.
+pub async fn connection(_ctx: Ctx<()>, mut conn: Conn) -> Result<(), Error> {
     // The seed's `"Hello " + request.remote_addr`.
     let greeting = match conn.peer().ip() {
         Some(ip) => format!("Hello {ip}"),
