@@ -23,8 +23,9 @@ pub(crate) trait Core: Watcher + 'static {
     fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool);
     /// The untrappable kill.
     fn kill(&self);
-    /// Adds `other` to this process's links; `Err` if it has ended.
-    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ()>;
+    /// Adds `other` to this process's links: `Ok(false)` if they were
+    /// linked already, `Err` if this process has ended.
+    fn add_link(&self, other: Arc<dyn Core>) -> Result<bool, ()>;
     fn remove_link(&self, other: ProcessId);
     /// Adds a watcher; `Err` if this process has ended.
     fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ()>;

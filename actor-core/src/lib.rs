@@ -50,7 +50,7 @@ mod id;
 mod signal;
 
 mod handle;
-mod task;
+mod raw;
 
 mod mailbox;
 mod process;
@@ -62,7 +62,9 @@ mod pid;
 mod spawn;
 
 mod actor;
+pub mod pg;
 mod registry;
+pub mod remote;
 mod supervisor;
 pub mod sync;
 pub mod testing;

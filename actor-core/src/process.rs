@@ -8,17 +8,17 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use crate::error::RegistryError;
 use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, ProcessId};
 use crate::mailbox::Item;
+use crate::raw::{Body, Run, SpinGuard, SpinLock, Task};
 use crate::runtime;
 use crate::signal::{Down, Exit, ExitReason};
-use crate::task::{Body, Run, Task};
 
 thread_local! {
     /// Set while a process's state and mailbox are being dropped: the exit
@@ -32,19 +32,23 @@ thread_local! {
     /// Work queued during a poll of a process body, to be done when the poll
     /// ends and it is known whether the process ended in it.
     static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Whether DEFERRED has anything: one load per poll instead of a borrow.
-    static HAS_DEFERRED: Cell<bool> = const { Cell::new(false) };
-    /// A process's body is being polled on this thread (not its end).
-    static IN_BODY: Cell<bool> = const { Cell::new(false) };
+    /// [`IN_BODY`] and [`HAS_DEFERRED`]: one load and one store per poll.
+    static BODY: Cell<u8> = const { Cell::new(0) };
 }
+
+/// A process's body is being polled on this thread (not its end).
+const IN_BODY: u8 = 1;
+/// DEFERRED has work.
+const HAS_DEFERRED: u8 = 2;
 
 /// Runs `f` when the current poll of the current process ends, with the
 /// exit reason if the process ended in that poll; at once (with the dying
 /// process's reason, if any) outside a process.
 pub(crate) fn at_poll_end(f: impl FnOnce(Option<&ExitReason>) + Send + 'static) {
-    if IN_BODY.with(|b| b.get()) {
+    let flags = BODY.with(Cell::get);
+    if flags & IN_BODY != 0 {
         DEFERRED.with(|d| d.borrow_mut().push(Box::new(f)));
-        HAS_DEFERRED.with(|h| h.set(true));
+        BODY.with(|b| b.set(flags | HAS_DEFERRED));
     } else {
         f(dying().as_ref());
     }
@@ -84,7 +88,7 @@ pub(crate) fn dying() -> Option<ExitReason> {
 /// });
 /// ```
 pub fn current() -> Option<ProcessId> {
-    crate::task::current_id()
+    crate::raw::current_id()
 }
 
 /// What a process body may return: `()` (a normal exit), an
@@ -128,7 +132,7 @@ pub(crate) struct Shared<M> {
     pub(crate) exiting: AtomicBool,
     /// Its place in the runtime's table of processes.
     pub(crate) key: AtomicU32,
-    pub(crate) state: Mutex<State<M>>,
+    pub(crate) state: SpinLock<State<M>>,
 }
 
 pub(crate) struct State<M> {
@@ -145,10 +149,8 @@ pub(crate) struct State<M> {
 
 pub(crate) struct Ext<M> {
     pub(crate) links: Links,
-    /// Who watches this process, by monitor: ordered by reference (the
-    /// order they were set up on the deterministic runtime), removed
-    /// without a scan.
-    pub(crate) watchers: BTreeMap<MonitorRef, Arc<dyn Watcher>>,
+    /// Who watches this process, by monitor.
+    pub(crate) watchers: Keyed<MonitorRef, Arc<dyn Watcher>>,
     /// The monitors this process holds on others, removed from their
     /// targets when it ends.
     pub(crate) monitoring: HashMap<MonitorRef, Arc<dyn Core>>,
@@ -164,57 +166,82 @@ pub(crate) struct Ext<M> {
     pub(crate) held: usize,
 }
 
-/// A process's links: a list (exit signals go out in an order that depends
-/// only on the links made and removed, the same on every run), indexed by
-/// id once it grows, so that a supervisor of many children links and
-/// unlinks without a scan.
-#[derive(Default)]
-pub(crate) struct Links {
-    list: Vec<Arc<dyn Core>>,
-    index: Option<std::collections::HashMap<ProcessId, usize>>,
+/// A short list that is indexed once it grows: a process's links (by the
+/// other process) and its watchers (by monitor). Entries keep an order
+/// that depends only on the inserts and removals made (exit signals and
+/// Downs go out the same way on every run), a few are found by a scan, and
+/// many (a supervisor's children, a server's monitoring clients) by the
+/// index, so removal never scans a long list.
+pub(crate) struct Keyed<K, V> {
+    list: Vec<(K, V)>,
+    index: Option<HashMap<K, usize>>,
 }
 
-impl Links {
+impl<K, V> Default for Keyed<K, V> {
+    fn default() -> Self {
+        Keyed {
+            list: Vec::new(),
+            index: None,
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V> Keyed<K, V> {
     const INDEX_FROM: usize = 16;
 
-    fn position(&self, id: ProcessId) -> Option<usize> {
+    fn position(&self, key: K) -> Option<usize> {
         match &self.index {
-            Some(index) => index.get(&id).copied(),
-            None => self.list.iter().position(|l| l.id() == id),
+            Some(index) => index.get(&key).copied(),
+            None => self.list.iter().position(|(k, _)| *k == key),
         }
     }
 
-    /// Adds a link; linking twice is one link.
-    pub(crate) fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) {
-        if self.position(id).is_some() {
-            return;
+    /// Adds an entry; `false` (and nothing changed) if the key is there.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> bool {
+        if self.position(key).is_some() {
+            return false;
         }
-        self.list.push(other);
+        self.list.push((key, value));
         if let Some(index) = &mut self.index {
-            index.insert(id, self.list.len() - 1);
+            index.insert(key, self.list.len() - 1);
         } else if self.list.len() > Self::INDEX_FROM {
-            let index = self.list.iter().enumerate().map(|(i, l)| (l.id(), i));
+            let index = self.list.iter().enumerate().map(|(i, (k, _))| (*k, i));
             self.index = Some(index.collect());
         }
+        true
     }
 
-    fn remove(&mut self, id: ProcessId) {
-        let Some(i) = self.position(id) else { return };
-        self.list.swap_remove(i);
+    /// Removes an entry.
+    pub(crate) fn remove(&mut self, key: K) -> Option<V> {
+        let i = self.position(key)?;
+        let (_, value) = self.list.swap_remove(i);
         if let Some(index) = &mut self.index {
-            index.remove(&id);
-            if let Some(moved) = self.list.get(i) {
-                index.insert(moved.id(), i);
+            index.remove(&key);
+            if let Some((moved, _)) = self.list.get(i) {
+                index.insert(*moved, i);
             }
         }
+        Some(value)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub(crate) fn into_values(self) -> impl Iterator<Item = (K, V)> {
+        self.list.into_iter()
     }
 }
+
+/// A process's links, by the other process.
+pub(crate) type Links = Keyed<ProcessId, Arc<dyn Core>>;
 
 impl<M> Default for Ext<M> {
     fn default() -> Self {
         Ext {
             links: Links::default(),
-            watchers: BTreeMap::new(),
+            watchers: Keyed::default(),
             monitoring: HashMap::new(),
             send_waiters: BTreeMap::new(),
             next_ticket: 0,
@@ -264,10 +291,8 @@ impl<M> State<M> {
 }
 
 impl<M: Send + 'static> Shared<M> {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<M>> {
-        // A panic never happens while the lock is held (user code never
-        // runs under it), so poisoning cannot leave the state half-written.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn lock(&self) -> SpinGuard<'_, State<M>> {
+        self.state.lock()
     }
 
     fn push_signal_msg(&self, st: &mut State<M>, m: Item<M>) {
@@ -308,9 +333,12 @@ impl<M: Send + 'static> Shared<M> {
         if !st.alive {
             return;
         }
+        // A signal along a link that no longer exists (it was removed as
+        // the signal was sent) is dropped, as Erlang's unlink guarantees.
         if linked {
-            if let Some(ext) = st.ext.as_mut() {
-                ext.links.remove(from);
+            let had_link = st.ext.as_mut().and_then(|ext| ext.links.remove(from));
+            if had_link.is_none() {
+                return;
             }
         }
         if let Some(trap) = st.ext.as_ref().and_then(|e| e.trap) {
@@ -331,14 +359,15 @@ impl<M: Send + 'static> Shared<M> {
         }
     }
 
-    pub(crate) fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ()> {
+    /// Adds a link; `Ok(false)` if it existed, `Err` if this process has
+    /// ended.
+    pub(crate) fn add_link(&self, other: Arc<dyn Core>) -> Result<bool, ()> {
         let mut st = self.lock();
         if !st.alive {
             return Err(());
         }
         let id = other.id();
-        st.ext().links.insert(id, other);
-        Ok(())
+        Ok(st.ext().links.insert(id, other))
     }
 
     pub(crate) fn remove_link(&self, other: ProcessId) {
@@ -361,7 +390,7 @@ impl<M: Send + 'static> Shared<M> {
             .lock()
             .ext
             .as_mut()
-            .and_then(|ext| ext.watchers.remove(&mref));
+            .and_then(|ext| ext.watchers.remove(mref));
         // Dropped outside the lock: a watcher may be another process.
         drop(removed);
     }
@@ -388,9 +417,24 @@ impl<M: Send + 'static> Shared<M> {
     }
 }
 
-/// The typed face of a process: what its [`Pid`](crate::Pid) and its
-/// [`Ctx`](crate::Ctx) hold.
+/// The typed face of a process: what its [`Pid`](crate::Pid) holds. A
+/// process of this node has its shared state here; one on another node
+/// (see [`remote`](crate::remote)) is sent to over the wire.
 pub(crate) trait Proc<M>: Core {
+    /// Its shared state, if it runs on this node.
+    fn local(&self) -> Option<&Shared<M>>;
+
+    /// Sends to it over the wire (a process on another node).
+    fn send_remote(&self, m: M) -> Result<(), (M, crate::remote::RemoteError)> {
+        Err((
+            m,
+            crate::remote::RemoteError::Encode("not a remote process".into()),
+        ))
+    }
+}
+
+/// A process of this node, as its own [`Ctx`](crate::Ctx) holds it.
+pub(crate) trait LocalProc<M>: Proc<M> {
     fn shared(&self) -> &Shared<M>;
 }
 
@@ -443,10 +487,9 @@ where
             let Some(body) = this.body.as_mut().as_pin_mut() else {
                 return Poll::Ready(());
             };
-            let outer = IN_BODY.with(|b| b.replace(true));
+            let outer = BODY.with(|b| b.replace(IN_BODY));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
-            IN_BODY.with(|b| b.set(outer));
-            if HAS_DEFERRED.with(|h| h.replace(false)) {
+            if BODY.with(|b| b.replace(outer)) & HAS_DEFERRED != 0 {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
             }
             match r {
@@ -518,7 +561,7 @@ where
     fn kill(&self) {
         self.header.kill();
     }
-    fn add_link(&self, other: Arc<dyn Core>) -> Result<(), ()> {
+    fn add_link(&self, other: Arc<dyn Core>) -> Result<bool, ()> {
         self.header.add_link(other)
     }
     fn remove_link(&self, other: ProcessId) {
@@ -547,6 +590,17 @@ where
 }
 
 impl<M, F> Proc<M> for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn local(&self) -> Option<&Shared<M>> {
+        Some(&self.header)
+    }
+}
+
+impl<M, F> LocalProc<M> for ProcessTask<M, F>
 where
     M: Send + 'static,
     F: Future + Send + 'static,
@@ -585,10 +639,10 @@ fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
         for (mref, target) in ext.monitoring {
             target.remove_watcher(mref);
         }
-        for link in ext.links.list {
+        for (_, link) in ext.links.into_values() {
             link.exit_signal(id, &reason, true);
         }
-        for (mref, w) in ext.watchers {
+        for (mref, w) in ext.watchers.into_values() {
             w.down(Down {
                 monitor: mref,
                 id,

@@ -61,14 +61,24 @@ type StartFn = Arc<dyn Fn() -> BoxFuture<'static, Result<AnyPid, StartError>> + 
 
 /// How to start one child, and how to treat it.
 ///
+/// The start function runs inside the supervisor's process. It should
+/// spawn the child linked to the supervisor at once, with
+/// [`Spawn::link`] (OTP's `spawn_link`), so that nothing the child does
+/// can go unseen; a child spawned without a link is linked by the
+/// supervisor when the start function returns. A child that has already
+/// ended abnormally by then is a start failure with its own exit reason
+/// ([`StartError::Failed`]); one that has already ended `normal` did its
+/// work, and is handled as a child that ended (its restart type decides).
+///
 /// # Examples
 ///
 /// ```
-/// use actor_core::{spawn, AnyPid, ChildSpec, Ctx, Restart, Shutdown};
+/// use actor_core::{AnyPid, ChildSpec, Ctx, Restart, Shutdown, Spawn};
 /// use std::time::Duration;
 ///
 /// let spec = ChildSpec::new("worker", || async {
-///     Ok(AnyPid::from(spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await })))
+///     let child = Spawn::new().link().spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await });
+///     Ok(AnyPid::from(child))
 /// })
 /// .restart(Restart::Transient)
 /// .shutdown(Shutdown::Timeout(Duration::from_secs(1)));
@@ -160,9 +170,22 @@ impl fmt::Debug for SupervisorMsg {
 ///
 /// Children start in order and stop in reverse order. If children restart
 /// more than `max_restarts` times within `within`, the supervisor stops
-/// them all and exits with reason `reached_max_restart_intensity`, and its
-/// own supervisor decides what happens next. Supervisors nest: use
-/// [`child_spec`](Supervisor::child_spec).
+/// them all and exits with reason [`shutdown`](ExitReason::Shutdown), as
+/// OTP's does (the tracing event says `reached_max_restart_intensity`), so
+/// that its own supervisor applies its restart type: a
+/// [`Transient`](Restart::Transient) child supervisor that gave up stays
+/// down, a [`Permanent`](Restart::Permanent) one is started again.
+/// Supervisors nest: use [`child_spec`](Supervisor::child_spec).
+///
+/// [`start`](Supervisor::start) links the supervisor to the process that
+/// starts it (OTP's `start_link`): when that process ends, for any reason,
+/// the supervisor stops its children in reverse order and ends with the
+/// same reason, so nothing is left orphaned; and if the supervisor gives
+/// up, the link takes its starter down unless it traps exits. A top-level
+/// supervisor that should outlive the code that starts it is started with
+/// [`start_unlinked`](Supervisor::start_unlinked). A supervisor stops, too,
+/// on an abnormal exit signal sent to it with [`Pid::exit`] (from outside
+/// any process, or from a process that is not one of its children).
 ///
 /// A restarted child is a new process. Whoever monitors the old one gets
 /// its `Down` from the old process, and messages from the new one come from
@@ -239,7 +262,9 @@ impl Supervisor {
     }
 
     /// This supervisor as the child of another: `Shutdown::Infinity`, so
-    /// that it has all the time it needs to stop its own children.
+    /// that it has all the time it needs to stop its own children. It is
+    /// started with [`start`](Supervisor::start), inside the parent
+    /// supervisor, so it is linked to it from the start.
     pub fn child_spec(self, id: impl Into<String>) -> ChildSpec {
         ChildSpec::new(id, move || {
             let sup = self.clone();
@@ -249,29 +274,96 @@ impl Supervisor {
     }
 
     /// Starts the supervisor and its children, in order; returns once all
-    /// have started.
+    /// have started. Called from inside a process, the supervisor is
+    /// linked to that process from the moment it exists (OTP's
+    /// `start_link`): the supervisor is its starter's, and ends with it.
+    /// Called from outside any process (the future given to
+    /// [`Runtime::block_on`](crate::Runtime::block_on)), there is no one
+    /// to link to and this is [`start_unlinked`](Supervisor::start_unlinked).
+    ///
+    /// If a child fails to start, the supervisor stops the ones started
+    /// before it, ends (`normal`, so that the link does not take the
+    /// starter down too) and this returns the child's error.
     ///
     /// # Errors
     ///
-    /// [`StartError`] of the first child that failed to start (the ones
-    /// started before it are stopped again), or
+    /// [`StartError`] of the first child that failed to start, or
     /// [`StartError::DuplicateChild`] if two children share an id.
     ///
     /// # Panics
     ///
     /// Outside a runtime, as [`spawn`](crate::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, ExitReason, Runtime, Supervisor};
+    ///
+    /// Runtime::tokio().block_on(async {
+    ///     let (tx, rx) = tokio::sync::oneshot::channel();
+    ///     let owner = spawn(move |mut ctx: Ctx<()>| async move {
+    ///         let sup = Supervisor::dynamic().start().await.unwrap();
+    ///         let _ = tx.send(sup);
+    ///         ctx.recv().await
+    ///     });
+    ///     let sup = rx.await.unwrap();
+    ///     owner.kill();
+    ///     // The supervisor ends with its owner.
+    ///     assert_eq!(sup.wait().await, ExitReason::Killed);
+    /// });
+    /// ```
     pub async fn start(self) -> Result<Pid<SupervisorMsg>, StartError> {
+        self.start_with(true).await
+    }
+
+    /// Starts a top-level supervisor, linked to no one (OTP's
+    /// `supervisor:start`): it outlives the process that starts it, and
+    /// runs until it is stopped ([`Pid::exit`], [`Pid::kill`]) or gives
+    /// up. Otherwise as [`start`](Supervisor::start).
+    ///
+    /// # Errors
+    ///
+    /// As [`start`](Supervisor::start).
+    ///
+    /// # Panics
+    ///
+    /// Outside a runtime, as [`spawn`](crate::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, ExitReason, Runtime, Supervisor};
+    ///
+    /// Runtime::tokio().block_on(async {
+    ///     let (tx, rx) = tokio::sync::oneshot::channel();
+    ///     let starter = spawn(move |_: Ctx<()>| async move {
+    ///         let _ = tx.send(Supervisor::dynamic().start_unlinked().await.unwrap());
+    ///         ExitReason::other("starter crashed")
+    ///     });
+    ///     let sup = rx.await.unwrap();
+    ///     starter.wait().await;
+    ///     assert!(sup.is_alive(), "it outlives its starter");
+    ///     sup.exit(ExitReason::Shutdown);
+    ///     assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    /// });
+    /// ```
+    pub async fn start_unlinked(self) -> Result<Pid<SupervisorMsg>, StartError> {
+        self.start_with(false).await
+    }
+
+    async fn start_with(self, link: bool) -> Result<Pid<SupervisorMsg>, StartError> {
         let mut ids = HashSet::new();
         for c in &self.children {
             if !ids.insert(c.id.as_str()) {
                 return Err(StartError::DuplicateChild(c.id.clone()));
             }
         }
-        let parent = current();
+        let (parent, spawn) = match current() {
+            Some(starter) if link => (Some(starter), Spawn::new().system().link()),
+            _ => (None, Spawn::new().system()),
+        };
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let pid = Spawn::new()
-            .system()
-            .spawn(move |ctx: Ctx<SupervisorMsg>| run(self, parent, ctx, tx));
+        let pid = spawn.spawn(move |ctx: Ctx<SupervisorMsg>| run(self, parent, ctx, tx));
         match rx.await {
             Ok(Ok(())) => Ok(pid),
             Ok(Err(e)) => Err(e),
@@ -347,6 +439,10 @@ struct State {
     parent: Option<ProcessId>,
     children: Children,
     restarts: VecDeque<Duration>,
+    /// Exits of children that ended `normal` before their start function
+    /// returned (their signals already taken from the mailbox): handled
+    /// before the next message.
+    ended: VecDeque<Exit>,
 }
 
 async fn run(
@@ -362,25 +458,28 @@ async fn run(
         parent,
         children: Children::default(),
         restarts: VecDeque::new(),
+        ended: VecDeque::new(),
     };
     for spec in specs {
-        match start_one(&mut ctx, &spec).await {
+        match start_one(&mut ctx, &spec, &mut st.ended).await {
             Ok(pid) => st.children.push(Child { spec, pid }),
             Err(e) => {
                 st.stop_all(&mut ctx).await;
-                let reason = match &e {
-                    StartError::Failed(r) => r.clone(),
-                    other => ExitReason::other(other.to_string()),
-                };
+                tracing::warn!(sup = %ctx.id(), child = %spec.id, error = %e, "supervisor failed to start");
+                // The starter learns why from `start`; a `normal` end keeps
+                // the link from killing it as well.
                 let _ = started.send(Err(e));
-                return reason;
+                return ExitReason::Normal;
             }
         }
     }
     let _ = started.send(Ok(()));
     tracing::debug!(sup = %ctx.id(), children = st.children.len(), "supervisor started");
     loop {
-        let SupervisorMsg(req) = ctx.recv().await;
+        let req = match st.ended.pop_front() {
+            Some(exit) => Req::Exit(exit),
+            None => ctx.recv().await.0,
+        };
         match req {
             Req::Exit(exit) => {
                 if let Some(reason) = st.on_exit(&mut ctx, exit).await {
@@ -392,12 +491,14 @@ async fn run(
                 let result = if st.children.has_id(&spec.id) {
                     Err(StartError::DuplicateChild(spec.id.clone()))
                 } else {
-                    start_one(&mut ctx, &spec).await.inspect(|pid| {
-                        st.children.push(Child {
-                            spec,
-                            pid: pid.clone(),
+                    start_one(&mut ctx, &spec, &mut st.ended)
+                        .await
+                        .inspect(|pid| {
+                            st.children.push(Child {
+                                spec,
+                                pid: pid.clone(),
+                            })
                         })
-                    })
                 };
                 let _ = reply.send(result);
             }
@@ -405,7 +506,7 @@ async fn run(
                 let found = match st.children.position_of_id(&id) {
                     Some(i) => {
                         let child = st.children.remove(i);
-                        stop_one(&mut ctx, &child).await;
+                        stop_one(&mut ctx, &child, &mut st.ended).await;
                         true
                     }
                     None => false,
@@ -425,16 +526,72 @@ async fn run(
     }
 }
 
-async fn start_one(ctx: &mut Ctx<SupervisorMsg>, spec: &ChildSpec) -> Result<AnyPid, StartError> {
+/// Starts a child and links it. A child that ended `normal` before its
+/// start function returned is started, its exit queued in `ended`.
+async fn start_one(
+    ctx: &mut Ctx<SupervisorMsg>,
+    spec: &ChildSpec,
+    ended: &mut VecDeque<Exit>,
+) -> Result<AnyPid, StartError> {
     let pid = (spec.start)().await?;
+    // Linked already if spawned with `Spawn::link`; else linked now.
     ctx.link(pid.clone());
-    tracing::debug!(sup = %ctx.id(), child = %spec.id, pid = %pid.id(), "child started");
-    Ok(pid)
+    if pid.is_alive() {
+        // Alive once linked: its end, whenever it comes, is one exit
+        // signal, handled as a child's.
+        tracing::debug!(sup = %ctx.id(), child = %spec.id, pid = %pid.id(), "child started");
+        return Ok(pid);
+    }
+    // It ended before its start function returned.
+    let reason = pid.core.final_reason().unwrap_or(ExitReason::NoProc);
+    consume_exits(ctx, pid.id()).await;
+    if reason.is_normal() {
+        // It did its work: handled as a child that ended.
+        tracing::debug!(sup = %ctx.id(), child = %spec.id, pid = %pid.id(), "child started and ended");
+        ended.push_back(Exit {
+            from: pid.id(),
+            reason,
+        });
+        return Ok(pid);
+    }
+    tracing::warn!(sup = %ctx.id(), child = %spec.id, pid = %pid.id(), %reason, "child ended before it started");
+    Err(StartError::Failed(reason))
 }
 
-/// Stops one child as its spec says and consumes its exit signal.
-async fn stop_one(ctx: &mut Ctx<SupervisorMsg>, child: &Child) {
+/// Takes from the mailbox the exit signals of `id`, a child that ended
+/// before its start function returned, so that none is later taken for a
+/// child's or a stranger's: those already queued (its own along the link,
+/// and the `noproc` of linking to it when it had ended), or else the one on
+/// its way along the link that still stands.
+///
+/// Exact once [`Ctx::link`] does nothing for a process it is linked to
+/// already (Erlang's `link/1`). Until then, on tokio's multi-thread
+/// runtime, a child spawned linked that ended an instant before the start
+/// function returned can have its exit signal still on its way when the
+/// link's `noproc` is taken here; it then arrives as a stranger's.
+async fn consume_exits(ctx: &mut Ctx<SupervisorMsg>, id: ProcessId) {
+    let is_its_exit = |m: &SupervisorMsg| matches!(&m.0, Req::Exit(e) if e.from == id);
+    let mut taken = false;
+    while ctx
+        .recv_match_timeout(is_its_exit, Duration::ZERO)
+        .await
+        .is_some()
+    {
+        taken = true;
+    }
+    if !taken {
+        ctx.recv_match(is_its_exit).await;
+    }
+}
+
+/// Stops one child as its spec says and consumes its exit signal (or its
+/// exit in `ended`, for a child that ended as it started).
+async fn stop_one(ctx: &mut Ctx<SupervisorMsg>, child: &Child, ended: &mut VecDeque<Exit>) {
     let id = child.pid.id();
+    if let Some(i) = ended.iter().position(|e| e.from == id) {
+        ended.remove(i);
+        return;
+    }
     let is_its_exit = |m: &SupervisorMsg| matches!(&m.0, Req::Exit(e) if e.from == id);
     match child.spec.shutdown {
         Shutdown::BrutalKill => child.pid.kill(),
@@ -480,7 +637,7 @@ impl State {
         };
         for j in range.clone().rev() {
             if j != i {
-                stop_one(ctx, &self.children.list[j]).await;
+                stop_one(ctx, &self.children.list[j], &mut self.ended).await;
             }
         }
         // One restart per exit, however many children it restarts (as in
@@ -489,14 +646,22 @@ impl State {
         for j in range {
             loop {
                 if exceeded {
-                    tracing::warn!(sup = %ctx.id(), "restart intensity reached; supervisor exits");
+                    tracing::error!(
+                        sup = %ctx.id(),
+                        reason = "reached_max_restart_intensity",
+                        max_restarts = self.sup.max_restarts,
+                        within = ?self.sup.within,
+                        "supervisor gives up and shuts down"
+                    );
                     // Children from j on are stopped already.
                     while self.children.len() > j {
                         self.children.pop();
                     }
-                    return Some(ExitReason::other("reached_max_restart_intensity"));
+                    // OTP's reason: its own supervisor applies the restart
+                    // type (a transient supervisor that gave up stays down).
+                    return Some(ExitReason::Shutdown);
                 }
-                match start_one(ctx, &self.children.list[j].spec).await {
+                match start_one(ctx, &self.children.list[j].spec, &mut self.ended).await {
                     Ok(pid) => {
                         tracing::info!(sup = %ctx.id(), child = %self.children.list[j].spec.id, pid = %pid.id(), "child restarted");
                         self.children.set_pid(j, pid);
@@ -527,7 +692,7 @@ impl State {
 
     async fn stop_all(&mut self, ctx: &mut Ctx<SupervisorMsg>) {
         while let Some(child) = self.children.pop() {
-            stop_one(ctx, &child).await;
+            stop_one(ctx, &child, &mut self.ended).await;
         }
     }
 }

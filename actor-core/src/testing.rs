@@ -6,7 +6,10 @@
 //! stays in flight (never reordering one sender's messages to one
 //! receiver, never dropping one), how much timers are late, and — if asked
 //! — which processes are killed and when. A seed **fails** when the body
-//! panics, returns an error, deadlocks, or runs past the virtual deadline.
+//! panics, returns an error, deadlocks, runs past the virtual deadline, or
+//! never finishes: a livelock or a spawn storm, which never let virtual time
+//! advance, spends the [step budget](Harness::max_steps), and a run that
+//! takes too long on the wall clock meets the [watchdog](Harness::watchdog).
 //!
 //! The failure report prints the seed, the knobs, the tail of the trace
 //! and the way to replay it: set `ACTOR_SEED` to the seed and run the same
@@ -61,7 +64,7 @@ use std::future::Future;
 use std::ops::Range;
 use std::time::Duration;
 
-use crate::deterministic::{self, Config, Deadlock, RunError, Trace};
+use crate::deterministic::{self, Config, Deadlock, Overrun, RunError, Trace};
 
 /// The environment variable that makes the harness run one seed only.
 pub const SEED_VAR: &str = "ACTOR_SEED";
@@ -91,7 +94,9 @@ impl<T, E: fmt::Display> Verdict for Result<T, E> {
 ///
 /// Defaults: 1,000 seeds (0 to 999), messages in flight up to 1 ms, no
 /// timer jitter, no kills, a virtual deadline of one hour, the last 32
-/// events of a failing run in the report.
+/// events of a failing run in the report, and the runtime's
+/// [step budget](deterministic::DEFAULT_MAX_STEPS) and
+/// [watchdog](deterministic::DEFAULT_WATCHDOG) for each run.
 ///
 /// # Examples
 ///
@@ -224,6 +229,43 @@ impl Harness {
         self
     }
 
+    /// Fails a seed whose run would poll a task more than `steps` times
+    /// (see [`Config::max_steps`]): a livelock or a spawn storm is
+    /// reported with its seed, its trace and its replay line.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::testing::{FailureKind, Harness};
+    /// use actor_core::{spawn, Ctx, Pid};
+    ///
+    /// // Two processes that answer each other at once, forever: virtual
+    /// // time never advances, so no deadline would stop them.
+    /// let report = Harness::new().seeds(3).max_steps(10_000).explore(|| async {
+    ///     let ping = spawn(|mut ctx: Ctx<Pid<u8>>| async move {
+    ///         loop { ctx.recv().await.send(0).await.unwrap(); }
+    ///     });
+    ///     let pong = spawn(move |mut ctx: Ctx<u8>| async move {
+    ///         loop { ping.send(ctx.pid()).await.unwrap(); ctx.recv().await; }
+    ///     });
+    ///     pong.wait().await;
+    /// });
+    /// let failure = report.failure.unwrap();
+    /// assert!(matches!(failure.kind, FailureKind::StepBudgetExhausted(_)));
+    /// assert!(failure.to_string().contains("ACTOR_SEED=0"));
+    /// ```
+    pub fn max_steps(mut self, steps: u64) -> Self {
+        self.base = self.base.max_steps(steps);
+        self
+    }
+
+    /// Fails a seed whose run takes more than `limit` of wall-clock time
+    /// (see [`Config::watchdog`]).
+    pub fn watchdog(mut self, limit: Duration) -> Self {
+        self.base = self.base.watchdog(limit);
+        self
+    }
+
     /// How many of the last events of a failing run the report shows.
     pub fn trace_tail(mut self, events: usize) -> Self {
         self.base = self.base.trace_tail(events);
@@ -334,6 +376,10 @@ impl Harness {
             Err(RunError::Panicked(m)) => Some(FailureKind::Panicked(m)),
             Err(RunError::Deadlock(d)) => Some(FailureKind::Deadlock(d)),
             Err(RunError::DeadlineReached(t)) => Some(FailureKind::DeadlineReached(t)),
+            Err(RunError::StepBudgetExhausted(o)) => Some(FailureKind::StepBudgetExhausted(o)),
+            Err(RunError::WatchdogExpired { after, overrun }) => {
+                Some(FailureKind::WatchdogExpired { after, overrun })
+            }
         };
         (out.trace, out.elapsed, kind)
     }
@@ -361,7 +407,10 @@ impl Harness {
         for seed in seeds.clone() {
             run += 1;
             let (trace, elapsed, mut kind) = self.run_seed(seed, &body);
-            if self.check {
+            // A run stopped by the wall clock is not run again: it would
+            // take as long, and stop somewhere else.
+            let watchdog = matches!(kind, Some(FailureKind::WatchdogExpired { .. }));
+            if self.check && !watchdog {
                 let (again, _, kind_again) = self.run_seed(seed, &body);
                 if again.hash() != trace.hash() || kind_again != kind {
                     kind = Some(FailureKind::Nondeterministic {
@@ -479,6 +528,16 @@ pub enum FailureKind {
     Deadlock(Deadlock),
     /// Virtual time passed the deadline.
     DeadlineReached(Duration),
+    /// The run spent its [step budget](Harness::max_steps): a livelock or
+    /// a spawn storm.
+    StepBudgetExhausted(Overrun),
+    /// The run took longer than the [watchdog](Harness::watchdog) allows.
+    WatchdogExpired {
+        /// The wall-clock time the run had taken.
+        after: Duration,
+        /// Where the run was.
+        overrun: Overrun,
+    },
     /// Two runs of the same seed gave different traces.
     Nondeterministic {
         /// The hash of the first run's trace.
@@ -495,6 +554,12 @@ impl fmt::Display for FailureKind {
             FailureKind::Error(e) => write!(f, "the test body returned an error: {e}"),
             FailureKind::Deadlock(d) => write!(f, "{}", d.to_string().trim_end()),
             FailureKind::DeadlineReached(t) => write!(f, "the virtual deadline of {t:?} passed"),
+            FailureKind::StepBudgetExhausted(o) => RunError::StepBudgetExhausted(o.clone()).fmt(f),
+            FailureKind::WatchdogExpired { after, overrun } => RunError::WatchdogExpired {
+                after: *after,
+                overrun: overrun.clone(),
+            }
+            .fmt(f),
             FailureKind::Nondeterministic { first, second } => write!(
                 f,
                 "two runs of the same seed differ (trace hashes {first:016x} and {second:016x}): \

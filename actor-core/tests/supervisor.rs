@@ -1,19 +1,33 @@
 //! Supervisors: strategies, restart types, start and stop order, shutdown,
-//! intensity and escalation, nesting, dynamic children.
+//! intensity and escalation (with OTP's `shutdown`), nesting, dynamic
+//! children, the link to the starter, children that end as they start.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actor_core::deterministic::Config;
+use actor_core::testing::Harness;
 use actor_core::{
-    AnyPid, ChildSpec, Ctx, ExitReason, Pid, Restart, Runtime, Shutdown, StartError, Strategy,
-    Supervisor, SupervisorMsg, spawn,
+    AnyPid, ChildSpec, Ctx, ExitReason, Pid, Restart, Runtime, Shutdown, Spawn, StartError,
+    Strategy, Supervisor, SupervisorMsg, spawn,
 };
 
 type Log = Arc<Mutex<Vec<String>>>;
 
-fn det<F: std::future::Future>(f: F) -> F::Output {
+fn det<F: Future>(f: F) -> F::Output {
     Runtime::deterministic(Config::seeded(21)).block_on(f)
+}
+
+/// Runs `body` on the deterministic runtime under 20 seeds, then on
+/// tokio's multi-thread runtime.
+fn on_both<F, Fut>(body: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    Harness::new().seeds(20).run(&body);
+    Runtime::tokio().block_on(body());
 }
 
 #[derive(Debug)]
@@ -201,10 +215,8 @@ fn exceeding_the_intensity_stops_the_supervisor() {
         assert!(sup.is_alive(), "two restarts are allowed");
         let c = child(&sup, "a").await;
         c.send(Cmd::Crash).await.unwrap();
-        assert_eq!(
-            sup.wait().await,
-            ExitReason::other("reached_max_restart_intensity")
-        );
+        // OTP's reason: its own supervisor applies the restart type.
+        assert_eq!(sup.wait().await, ExitReason::Shutdown);
         let log = take(&log);
         assert_eq!(log.last().map(String::as_str), Some("stop b"), "{log:?}");
     });
@@ -251,10 +263,7 @@ fn escalation_lets_the_parent_supervisor_restart_the_child_supervisor() {
         crash(&first, "w").await; // one restart: within intensity
         let w = child(&first, "w").await;
         w.send(Cmd::Crash).await.unwrap(); // second: the sub-supervisor gives up
-        assert_eq!(
-            first.wait().await,
-            ExitReason::other("reached_max_restart_intensity")
-        );
+        assert_eq!(first.wait().await, ExitReason::Shutdown);
         top.which_children().await.unwrap();
         let second = sub_pid(top.clone()).await;
         assert_ne!(first, second);
@@ -405,4 +414,336 @@ async fn supervision_works_on_the_multi_thread_runtime() {
     }
     assert!(sup.is_alive());
     assert_eq!(sup.which_children().await.unwrap().len(), 3);
+}
+
+/// A sub-supervisor with worker "w" that gives up on the second crash
+/// within 10 s, as the child `sub` of a top supervisor that also runs "t".
+async fn tree_with_sub(restart: Restart, log: &Log) -> Pid<SupervisorMsg> {
+    let sub = Supervisor::new(Strategy::OneForOne)
+        .intensity(1, Duration::from_secs(10))
+        .child(worker("w", log));
+    Supervisor::new(Strategy::OneForOne)
+        .intensity(5, Duration::from_secs(10))
+        .child(sub.child_spec("sub").restart(restart))
+        .child(worker("t", log))
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Makes the sub-supervisor of [`tree_with_sub`] give up; returns it once
+/// it has ended and the top supervisor has handled its exit.
+async fn make_sub_give_up(top: &Pid<SupervisorMsg>) -> Pid<SupervisorMsg> {
+    let sub = child_sup(top, "sub").await;
+    crash(&sub, "w").await;
+    child(&sub, "w").await.send(Cmd::Crash).await.unwrap();
+    assert_eq!(sub.wait().await, ExitReason::Shutdown);
+    top.which_children().await.unwrap();
+    sub
+}
+
+async fn child_sup(sup: &Pid<SupervisorMsg>, id: &str) -> Pid<SupervisorMsg> {
+    let children = sup.which_children().await.unwrap();
+    let (_, pid) = children
+        .iter()
+        .find(|(i, _)| i == id)
+        .expect("child exists");
+    pid.downcast::<SupervisorMsg>().expect("a supervisor")
+}
+
+async fn ids(sup: &Pid<SupervisorMsg>) -> Vec<String> {
+    let children = sup.which_children().await.unwrap();
+    children.into_iter().map(|(id, _)| id).collect()
+}
+
+#[test]
+fn a_transient_child_supervisor_that_gave_up_stays_down() {
+    on_both(|| async {
+        let log = Log::default();
+        let top = tree_with_sub(Restart::Transient, &log).await;
+        make_sub_give_up(&top).await;
+        assert_eq!(ids(&top).await, ["t"], "not restarted");
+        assert!(top.is_alive());
+        top.exit(ExitReason::Shutdown);
+        top.wait().await;
+    });
+}
+
+#[test]
+fn a_permanent_child_supervisor_that_gave_up_is_started_again() {
+    on_both(|| async {
+        let log = Log::default();
+        let top = tree_with_sub(Restart::Permanent, &log).await;
+        let first = make_sub_give_up(&top).await;
+        assert_eq!(ids(&top).await, ["sub", "t"]);
+        let second = child_sup(&top, "sub").await;
+        assert_ne!(second, first);
+        assert!(child(&second, "w").await.is_alive());
+        top.exit(ExitReason::Shutdown);
+        top.wait().await;
+    });
+}
+
+/// The warnings and errors logged by this test binary, one line each.
+fn logged() -> &'static Mutex<Vec<String>> {
+    static EVENTS: std::sync::OnceLock<&'static Mutex<Vec<String>>> = std::sync::OnceLock::new();
+    EVENTS.get_or_init(|| {
+        let events: &'static Mutex<Vec<String>> = Box::leak(Box::default());
+        // The global subscriber: a thread's own one would miss events whose
+        // callsite another test thread reached first.
+        tracing::subscriber::set_global_default(Events(events)).unwrap();
+        events
+    })
+}
+
+struct Events(&'static Mutex<Vec<String>>);
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0 += &format!("{}={:?} ", field.name(), value);
+    }
+}
+
+impl tracing::Subscriber for Events {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        *metadata.level() <= tracing::Level::WARN
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields(format!("{} ", event.metadata().level()));
+        event.record(&mut fields);
+        self.0.lock().unwrap().push(fields.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn giving_up_is_logged_as_reached_max_restart_intensity() {
+    let events = logged();
+    let log = Log::default();
+    let sup = Supervisor::new(Strategy::OneForOne)
+        .intensity(0, Duration::from_secs(10))
+        .child(worker("a", &log))
+        .start()
+        .await
+        .unwrap();
+    child(&sup, "a").await.send(Cmd::Crash).await.unwrap();
+    assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    // Pids are unique on tokio: this supervisor's event.
+    let this_sup = format!("sup={} ", sup.id());
+    let events = events.lock().unwrap();
+    assert!(
+        events.iter().any(|e| e.starts_with("ERROR")
+            && e.contains(&this_sup)
+            && e.contains("reason=\"reached_max_restart_intensity\"")),
+        "{events:#?}"
+    );
+}
+
+/// Starts [`three`] inside a new process that then waits for a message
+/// (or, with `then_end`, ends with that reason at once); returns both.
+async fn started_by_a_process(
+    log: &Log,
+    then_end: Option<ExitReason>,
+) -> (Pid<()>, Pid<SupervisorMsg>) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let l = log.clone();
+    let starter = spawn(move |mut ctx: Ctx<()>| async move {
+        let sub = Supervisor::new(Strategy::OneForOne)
+            .child(worker("x", &l))
+            .child(worker("y", &l));
+        let sup = Supervisor::new(Strategy::OneForOne)
+            .child(worker("a", &l))
+            .child(sub.child_spec("sub"))
+            .child(worker("c", &l))
+            .start()
+            .await
+            .unwrap();
+        tx.send(sup).unwrap();
+        match then_end {
+            Some(reason) => reason,
+            None => {
+                ctx.recv().await;
+                ExitReason::Normal
+            }
+        }
+    });
+    (starter, rx.await.unwrap())
+}
+
+#[test]
+fn killing_the_starter_takes_the_tree_down_in_reverse_order() {
+    on_both(|| async {
+        let log = Log::default();
+        let (starter, sup) = started_by_a_process(&log, None).await;
+        let sub = child_sup(&sup, "sub").await;
+        let mut everyone: Vec<AnyPid> = vec![AnyPid::from(&sup), AnyPid::from(&sub)];
+        for s in [&sup, &sub] {
+            everyone.extend(s.which_children().await.unwrap().into_iter().map(|c| c.1));
+        }
+        assert_eq!(take(&log), ["start a", "start x", "start y", "start c"]);
+        starter.kill();
+        assert_eq!(sup.wait().await, ExitReason::Killed);
+        assert_eq!(take(&log), ["stop c", "stop y", "stop x", "stop a"]);
+        for p in &everyone {
+            assert!(!p.is_alive(), "{p:?} outlived the tree");
+        }
+    });
+}
+
+#[test]
+fn a_supervisor_ends_with_its_starter_whatever_the_reason() {
+    on_both(|| async {
+        for reason in [ExitReason::Normal, ExitReason::other("oops")] {
+            let log = Log::default();
+            let (starter, sup) = started_by_a_process(&log, Some(reason.clone())).await;
+            assert_eq!(starter.wait().await, reason);
+            assert_eq!(sup.wait().await, reason);
+            assert_eq!(take(&log)[4..], ["stop c", "stop y", "stop x", "stop a"]);
+        }
+    });
+}
+
+#[test]
+fn start_unlinked_outlives_its_starter() {
+    on_both(|| async {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let starter = spawn(move |_: Ctx<()>| async move {
+            let sup = Supervisor::dynamic().start_unlinked().await.unwrap();
+            tx.send(sup).unwrap();
+            ExitReason::other("starter crashed")
+        });
+        let sup = rx.await.unwrap();
+        starter.wait().await;
+        // A linked supervisor would have the starter's exit signal queued
+        // before this call, and stop on it.
+        assert!(sup.which_children().await.unwrap().is_empty());
+        sup.exit(ExitReason::Shutdown);
+        assert_eq!(sup.wait().await, ExitReason::Shutdown);
+    });
+}
+
+#[test]
+fn a_supervisor_that_gives_up_takes_its_starter_down() {
+    on_both(|| async {
+        let log = Log::default();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let l = log.clone();
+        let starter = spawn(move |mut ctx: Ctx<()>| async move {
+            let sup = Supervisor::new(Strategy::OneForOne)
+                .intensity(0, Duration::from_secs(1))
+                .child(worker("a", &l))
+                .start()
+                .await
+                .unwrap();
+            tx.send(sup).unwrap();
+            ctx.recv().await;
+        });
+        let sup = rx.await.unwrap();
+        child(&sup, "a").await.send(Cmd::Crash).await.unwrap();
+        assert_eq!(sup.wait().await, ExitReason::Shutdown);
+        assert_eq!(starter.wait().await, ExitReason::Shutdown);
+    });
+}
+
+#[test]
+fn a_supervisor_that_fails_to_start_leaves_its_starter_running() {
+    on_both(|| async {
+        let starter = spawn(|_: Ctx<()>| async {
+            let bad = ChildSpec::new("bad", || async {
+                Err(StartError::Failed(ExitReason::other("no config")))
+            });
+            let err = Supervisor::new(Strategy::OneForOne)
+                .child(bad)
+                .start()
+                .await
+                .unwrap_err();
+            assert_eq!(err, StartError::Failed(ExitReason::other("no config")));
+            // Still here to tell.
+            actor_core::yield_now().await;
+        });
+        assert!(starter.wait().await.is_normal());
+    });
+}
+
+/// A child that ends with `reason` before its start function returns
+/// (the start function waits for its end), spawned linked to the
+/// supervisor or not.
+fn ends_as_it_starts(linked: bool, reason: ExitReason) -> ChildSpec {
+    ChildSpec::new("early", move || {
+        let reason = reason.clone();
+        async move {
+            let opts = if linked {
+                Spawn::new().link()
+            } else {
+                Spawn::new()
+            };
+            let child = opts.spawn(move |mut ctx: Ctx<()>| async move {
+                ctx.recv().await;
+                reason
+            });
+            // Watched before it is told to go, so this returns after it
+            // has ended and its link has fired.
+            let (_, sent) = futures::join!(child.wait(), child.send(()));
+            sent.unwrap();
+            Ok(AnyPid::from(child))
+        }
+    })
+}
+
+#[test]
+fn a_child_that_dies_before_its_start_function_returns_fails_to_start_with_its_reason() {
+    on_both(|| async {
+        for linked in [true, false] {
+            let log = Log::default();
+            let crash = ExitReason::other("died at birth");
+            let err = Supervisor::new(Strategy::OneForOne)
+                .child(worker("a", &log))
+                .child(ends_as_it_starts(linked, crash.clone()))
+                .start()
+                .await
+                .unwrap_err();
+            assert_eq!(err, StartError::Failed(crash.clone()), "linked: {linked}");
+            assert_eq!(take(&log), ["start a", "stop a"]);
+
+            // Under a running supervisor: start_child fails with the
+            // reason, and the supervisor carries on (no exit signal of the
+            // dead child is left to be taken for something else).
+            let sup = Supervisor::dynamic().start().await.unwrap();
+            let err = sup
+                .start_child(ends_as_it_starts(linked, crash.clone()))
+                .await
+                .unwrap_err();
+            assert_eq!(err, StartError::Failed(crash), "linked: {linked}");
+            sup.start_child(worker("b", &log)).await.unwrap();
+            assert_eq!(ids(&sup).await, ["b"]);
+            sup.exit(ExitReason::Shutdown);
+            assert_eq!(sup.wait().await, ExitReason::Shutdown);
+        }
+    });
+}
+
+#[test]
+fn a_child_that_ended_normally_as_it_started_is_handled_as_ended() {
+    on_both(|| async {
+        for linked in [true, false] {
+            let log = Log::default();
+            let sup = Supervisor::dynamic().start().await.unwrap();
+            let spec = ends_as_it_starts(linked, ExitReason::Normal).restart(Restart::Temporary);
+            let pid = sup.start_child(spec).await.unwrap();
+            assert!(!pid.is_alive());
+            // Forgotten, as a temporary child that ended.
+            assert!(ids(&sup).await.is_empty(), "linked: {linked}");
+            sup.start_child(worker("b", &log)).await.unwrap();
+            sup.exit(ExitReason::Shutdown);
+            assert_eq!(sup.wait().await, ExitReason::Shutdown);
+        }
+    });
 }

@@ -303,9 +303,14 @@ pub fn run(
     let (world, recorded, ticking_from, finished_at) = match config.runtime {
         RuntimeKind::Tokio => Runtime::tokio().block_on(fut)?,
         RuntimeKind::TokioCurrentThread => Runtime::tokio_current_thread().block_on(fut)?,
-        RuntimeKind::Deterministic { seed } => deterministic::run(Config::seeded(seed), fut)
-            .result
-            .map_err(|e| SimError::Actor(e.to_string()))??,
+        // A world is as long as its robots and ticks make it: no step
+        // budget or watchdog (they are for finding livelocks in tests).
+        RuntimeKind::Deterministic { seed } => {
+            let config = Config::seeded(seed).max_steps(u64::MAX).no_watchdog();
+            deterministic::run(config, fut)
+                .result
+                .map_err(|e| SimError::Actor(e.to_string()))??
+        }
     };
     Ok(Report {
         robots: scenario.len(),

@@ -19,9 +19,9 @@ use std::time::Duration;
 
 use crate::handle::Core;
 use crate::id::{MonitorRef, ProcessId};
+use crate::raw::{Run, Schedule};
 use crate::registry::Registry;
 use crate::signal::ExitReason;
-use crate::task::{Run, Schedule};
 use deterministic::{Config, Executor};
 use sched::Scheduler;
 
@@ -182,21 +182,21 @@ impl Place {
     pub(crate) fn start(
         self,
         task: Arc<dyn Run>,
-        core: Arc<dyn Core>,
+        id: ProcessId,
+        core: std::sync::Weak<dyn Core>,
         key: &AtomicU32,
         system: bool,
     ) {
         match self {
             Place::Pool(s) => {
-                let k = s.table.insert(core.id().serial, Arc::downgrade(&core));
+                let k = s.table.insert(id.serial, core);
                 key.store(k, Ordering::Relaxed);
                 task.queued();
                 s.spawn(task);
             }
             Place::Det(ex) => {
-                let id = core.id();
                 ex.spawn(
-                    Some((id, Arc::downgrade(&core), system)),
+                    Some((id, core, system)),
                     Box::pin(deterministic::unbudgeted(DetRun(task))),
                 );
             }
@@ -384,7 +384,7 @@ pub(crate) fn sleep_until(deadline: Duration) -> crate::timer::Sleep {
 pub(crate) async fn yield_now() {
     // A process goes to the back of its scheduler's queue; tokio's own
     // yield would hold it until tokio's worker is done with ours.
-    if is_deterministic() || crate::task::current_id().is_some() {
+    if is_deterministic() || crate::raw::current_id().is_some() {
         let mut yielded = false;
         std::future::poll_fn(|cx| {
             if yielded {

@@ -33,6 +33,8 @@
 //! assert!(a.elapsed >= Duration::from_secs(3600));
 //! ```
 
+mod budget;
+mod tasks;
 mod trace;
 
 use std::cell::{Cell, RefCell};
@@ -48,6 +50,9 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 pub use trace::{Entry, Event, Trace};
+
+use budget::{Budget, Spent};
+use tasks::{MAIN, Task, TaskTable};
 
 use crate::handle::Core;
 use crate::id::ProcessId;
@@ -69,7 +74,9 @@ pub(crate) const TOKIO_HINT: &str = "this is the deterministic runtime, which ha
 ///     .max_delay(Duration::from_millis(5))
 ///     .timer_jitter(Duration::from_millis(1))
 ///     .kills(2, Duration::from_secs(1))
-///     .deadline(Duration::from_secs(60));
+///     .deadline(Duration::from_secs(60))
+///     .max_steps(1_000_000)
+///     .watchdog(Duration::from_secs(30));
 /// assert_eq!(config.seed(), Some(42));
 /// ```
 #[derive(Clone, Debug)]
@@ -82,7 +89,18 @@ pub struct Config {
     deadline: Option<Duration>,
     trace_tail: usize,
     quiescent: bool,
+    max_steps: u64,
+    watchdog: Option<Duration>,
 }
+
+/// The default [step budget](Config::max_steps): ten million polls, some
+/// 10,000 times what one seed of a 10-process, 1,000-message protocol
+/// takes (about 1,000 polls). A livelock spends it in a few seconds.
+pub const DEFAULT_MAX_STEPS: u64 = 10_000_000;
+
+/// The default [watchdog](Config::watchdog): five minutes of wall-clock
+/// time for one run.
+pub const DEFAULT_WATCHDOG: Duration = Duration::from_secs(300);
 
 impl Config {
     /// No randomness: ready tasks run first-in first-out (Stackless's run
@@ -97,6 +115,8 @@ impl Config {
             deadline: None,
             trace_tail: 64,
             quiescent: false,
+            max_steps: DEFAULT_MAX_STEPS,
+            watchdog: Some(DEFAULT_WATCHDOG),
         }
     }
 
@@ -146,8 +166,56 @@ impl Config {
 
     /// Stops the run with [`RunError::DeadlineReached`] once virtual time
     /// passes `at`.
+    ///
+    /// Virtual time only advances when nothing can run, so a deadline
+    /// never stops a livelock (a loop that only yields, two processes
+    /// that keep answering each other at once): the
+    /// [step budget](Config::max_steps) does.
     pub fn deadline(mut self, at: Duration) -> Self {
         self.deadline = Some(at);
+        self
+    }
+
+    /// Stops the run with [`RunError::StepBudgetExhausted`] when it would
+    /// poll a task (a process, a timer task or the main future) for the
+    /// `steps + 1`th time: a livelock or a spawn storm, which never let
+    /// virtual time advance, end with a report instead of running forever.
+    /// The default is [`DEFAULT_MAX_STEPS`]; [`Outcome::steps`] tells what
+    /// a run took, and `u64::MAX` turns the budget off (for a long run
+    /// that is known to end, such as a large simulation).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::deterministic::{self, Config, RunError};
+    /// use actor_core::{spawn, yield_now, Ctx};
+    ///
+    /// let out = deterministic::run(Config::fifo().max_steps(1000), async {
+    ///     // Yields forever: virtual time never moves.
+    ///     spawn(|_: Ctx<()>| async { loop { yield_now().await } }).wait().await
+    /// });
+    /// assert!(matches!(out.result, Err(RunError::StepBudgetExhausted(_))));
+    /// assert_eq!(out.steps, 1000);
+    /// ```
+    pub fn max_steps(mut self, steps: u64) -> Self {
+        self.max_steps = steps;
+        self
+    }
+
+    /// Stops the run with [`RunError::WatchdogExpired`] once it has taken
+    /// `limit` of wall-clock time (checked every 1,024 polls, so a poll
+    /// that never returns — a loop with no `.await` — is not stopped). The
+    /// default is [`DEFAULT_WATCHDOG`]. The wall clock decides only
+    /// whether the run goes on, never what it does; a run it stops does
+    /// not replay to the same point.
+    pub fn watchdog(mut self, limit: Duration) -> Self {
+        self.watchdog = Some(limit);
+        self
+    }
+
+    /// No wall-clock watchdog: the run goes on as long as it needs.
+    pub fn no_watchdog(mut self) -> Self {
+        self.watchdog = None;
         self
     }
 
@@ -185,6 +253,9 @@ pub struct Outcome<T> {
     pub trace: Trace,
     /// Virtual time at the end of the run.
     pub elapsed: Duration,
+    /// How many times the run polled a task (the unit of
+    /// [`Config::max_steps`]).
+    pub steps: u64,
 }
 
 /// Why a deterministic run stopped before its main future completed.
@@ -201,6 +272,18 @@ pub enum RunError {
     DeadlineReached(Duration),
     /// The main future panicked, with this message.
     Panicked(String),
+    /// The run spent its [step budget](Config::max_steps) without
+    /// finishing: a livelock (processes that keep one another busy
+    /// without ever letting virtual time advance: a loop that only
+    /// yields, a ping-pong) or a spawn storm.
+    StepBudgetExhausted(Overrun),
+    /// The run took longer than its [wall-clock watchdog](Config::watchdog).
+    WatchdogExpired {
+        /// The wall-clock time the run had taken.
+        after: Duration,
+        /// Where the run was.
+        overrun: Overrun,
+    },
 }
 
 impl fmt::Display for RunError {
@@ -209,10 +292,55 @@ impl fmt::Display for RunError {
             RunError::Deadlock(d) => d.fmt(f),
             RunError::DeadlineReached(t) => write!(f, "virtual deadline of {t:?} reached"),
             RunError::Panicked(m) => write!(f, "panicked: {m}"),
+            RunError::StepBudgetExhausted(o) => write!(
+                f,
+                "step budget of {} polls spent at {:?} of virtual time: a livelock (processes \
+                 that keep one another busy without letting virtual time advance) or a spawn \
+                 storm; raise Config::max_steps if the run is only long; {}",
+                o.steps,
+                o.at,
+                o.runnable_text()
+            ),
+            RunError::WatchdogExpired { after, overrun: o } => write!(
+                f,
+                "wall-clock watchdog expired after {after:?}, {} polls and {:?} of virtual time; {}",
+                o.steps,
+                o.at,
+                o.runnable_text()
+            ),
         }
     }
 }
 impl std::error::Error for RunError {}
+
+/// Where a run was when its [step budget](Config::max_steps) or its
+/// [watchdog](Config::watchdog) stopped it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Overrun {
+    /// The polls the run had made.
+    pub steps: u64,
+    /// Virtual time at the stop.
+    pub at: Duration,
+    /// The tasks that were ready to run, in run-queue order: processes,
+    /// and `None` for the main future. These are the ones keeping the run
+    /// busy.
+    pub runnable: Vec<Option<ProcessId>>,
+}
+
+impl Overrun {
+    fn runnable_text(&self) -> String {
+        if self.runnable.is_empty() {
+            return "nothing was ready to run".to_string();
+        }
+        let names: Vec<String> = self
+            .runnable
+            .iter()
+            .map(|p| p.map_or("the main task".to_string(), |p| p.to_string()))
+            .collect();
+        format!("ready to run: {}", names.join(", "))
+    }
+}
 
 /// The deadlock report: who was still waiting, and on what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -241,8 +369,6 @@ impl fmt::Display for Deadlock {
     }
 }
 
-const MAIN: usize = usize::MAX;
-
 struct TaskWaker {
     id: usize,
     ready: Arc<Mutex<VecDeque<usize>>>,
@@ -263,13 +389,6 @@ impl Wake for TaskWaker {
     }
 }
 
-struct Task {
-    fut: Option<Pin<Box<dyn Future<Output = ()>>>>,
-    waker: Arc<TaskWaker>,
-    pid: Option<ProcessId>,
-    waiting: &'static str,
-}
-
 enum TimerAction {
     Wake(Waker),
     Deliver(Box<dyn FnOnce()>),
@@ -281,10 +400,13 @@ struct ProcEntry {
     system: bool,
 }
 
+/// `pair_last` is first pruned at twice this many pairs.
+const PAIRS_PRUNE_FROM: usize = 512;
+
 /// The executor of one deterministic run.
 pub(crate) struct Executor {
     config: Config,
-    tasks: RefCell<Vec<Option<Task>>>,
+    tasks: RefCell<TaskTable>,
     ready: Arc<Mutex<VecDeque<usize>>>,
     now: Cell<Duration>,
     timers: RefCell<BTreeMap<(Duration, u64), TimerAction>>,
@@ -296,16 +418,21 @@ pub(crate) struct Executor {
     /// The main future's waker, so that it too can be made to run next.
     main_waker: RefCell<Option<Arc<TaskWaker>>>,
     pair_last: RefCell<HashMap<(Option<ProcessId>, ProcessId), Duration>>,
+    /// The size of `pair_last` after its last pruning (at least
+    /// `PAIRS_PRUNE_FROM`): it is pruned again when it doubles.
+    pairs_pruned_at: Cell<usize>,
     processes: RefCell<BTreeMap<ProcessId, ProcEntry>>,
     trace: RefCell<Trace>,
     pub(crate) registry: Arc<Registry>,
+    /// The run's process groups (each run starts with none).
+    groups: Arc<crate::pg::Scope>,
 }
 
 impl Executor {
     fn new(config: Config) -> Self {
         let seed = config.seed.unwrap_or(0);
         Executor {
-            tasks: RefCell::new(Vec::new()),
+            tasks: RefCell::new(TaskTable::default()),
             ready: Arc::new(Mutex::new(VecDeque::new())),
             now: Cell::new(Duration::ZERO),
             timers: RefCell::new(BTreeMap::new()),
@@ -316,9 +443,11 @@ impl Executor {
             main_waiting: Cell::new("its own future"),
             main_waker: RefCell::new(None),
             pair_last: RefCell::new(HashMap::new()),
+            pairs_pruned_at: Cell::new(PAIRS_PRUNE_FROM),
             processes: RefCell::new(BTreeMap::new()),
             trace: RefCell::new(Trace::new(config.trace_tail)),
             registry: Arc::new(Registry::default()),
+            groups: crate::pg::Scope::new(),
             config,
         }
     }
@@ -372,7 +501,7 @@ impl Executor {
         match self.current.get() {
             Some(MAIN) => self.main_waiting.set(what),
             Some(t) => {
-                if let Some(Some(task)) = self.tasks.borrow_mut().get_mut(t) {
+                if let Some(task) = self.tasks.borrow_mut().get_mut(t) {
                     task.waiting = what;
                 }
             }
@@ -386,7 +515,7 @@ impl Executor {
         fut: Pin<Box<dyn Future<Output = ()> + Send>>,
     ) {
         let mut tasks = self.tasks.borrow_mut();
-        let id = tasks.len();
+        let id = tasks.next_token();
         let waker = Arc::new(TaskWaker {
             id,
             ready: self.ready.clone(),
@@ -398,12 +527,15 @@ impl Executor {
                 .borrow_mut()
                 .insert(pid, ProcEntry { core, system });
         }
-        tasks.push(Some(Task {
-            fut: Some(fut),
-            waker: waker.clone(),
-            pid,
-            waiting: "its first run",
-        }));
+        tasks.insert(
+            id,
+            Task {
+                fut: Some(fut),
+                waker: waker.clone(),
+                pid,
+                waiting: "its first run",
+            },
+        );
         drop(tasks);
         waker.wake_by_ref();
     }
@@ -411,7 +543,7 @@ impl Executor {
     /// Moves task `t` to the front of the run queue.
     pub(crate) fn wake_first(&self, t: usize) {
         let waker = match self.tasks.borrow().get(t) {
-            Some(Some(task)) => task.waker.clone(),
+            Some(task) => task.waker.clone(),
             _ if t == MAIN => match self.main_waker.borrow().as_ref() {
                 Some(w) => w.clone(),
                 None => return,
@@ -441,7 +573,7 @@ impl Executor {
     fn poll_task(&self, id: usize) {
         let (mut fut, waker, pid) = {
             let mut tasks = self.tasks.borrow_mut();
-            let Some(Some(task)) = tasks.get_mut(id) else {
+            let Some(task) = tasks.get_mut(id) else {
                 return;
             };
             let Some(fut) = task.fut.take() else { return };
@@ -462,13 +594,13 @@ impl Executor {
         };
         self.current.set(None);
         if done {
-            let task = self.tasks.borrow_mut()[id].take();
+            let task = self.tasks.borrow_mut().remove(id);
             if let Some(pid) = pid {
                 self.processes.borrow_mut().remove(&pid);
             }
             drop(fut);
             drop(task);
-        } else if let Some(Some(task)) = self.tasks.borrow_mut().get_mut(id) {
+        } else if let Some(task) = self.tasks.borrow_mut().get_mut(id) {
             task.fut = Some(fut);
         }
     }
@@ -546,6 +678,7 @@ impl Executor {
             .saturating_add(self.random_duration(self.config.max_delay))
             .max(last.unwrap_or(now));
         self.pair_last.borrow_mut().insert(key, at);
+        self.prune_pairs();
         self.record(Event::Send {
             from,
             to,
@@ -572,16 +705,56 @@ impl Executor {
 
     fn waiting_report(&self) -> Vec<(Option<ProcessId>, &'static str)> {
         // Processes only: helper tasks (timers) have no pid, and would read
-        // as the main task.
+        // as the main task. In spawn order (slots are reused, pids are not).
+        let mut processes: Vec<_> = self
+            .tasks
+            .borrow()
+            .iter()
+            .filter_map(|t| Some((Some(t.pid?), t.waiting)))
+            .collect();
+        processes.sort_by_key(|(pid, _)| *pid);
         let mut waiting = vec![(None, self.main_waiting.get())];
-        waiting.extend(
-            self.tasks
-                .borrow()
-                .iter()
-                .flatten()
-                .filter_map(|t| Some((Some(t.pid?), t.waiting))),
-        );
+        waiting.extend(processes);
         waiting
+    }
+
+    /// Where the run is, for a run stopped by its budget: the processes
+    /// (and the main future) in the run queue, in order.
+    fn overrun(&self, steps: u64) -> Overrun {
+        let queued: Vec<usize> = self
+            .ready
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .copied()
+            .collect();
+        let tasks = self.tasks.borrow();
+        let runnable = queued
+            .into_iter()
+            .filter_map(|t| match t {
+                MAIN => Some(None),
+                t => tasks.get(t)?.pid.map(Some),
+            })
+            .collect();
+        Overrun {
+            steps,
+            at: self.now.get(),
+            runnable,
+        }
+    }
+
+    /// Forgets the last delivery time of sender-receiver pairs whose last
+    /// message is due before now: such an entry orders nothing any more
+    /// (a delivery is never earlier than now), and a run that keeps
+    /// spawning senders and receivers would otherwise keep one per pair.
+    fn prune_pairs(&self) {
+        let mut pairs = self.pair_last.borrow_mut();
+        if pairs.len() < self.pairs_pruned_at.get() * 2 {
+            return;
+        }
+        let now = self.now.get();
+        pairs.retain(|_, last| *last >= now);
+        self.pairs_pruned_at.set(pairs.len().max(PAIRS_PRUNE_FROM));
     }
 }
 
@@ -654,6 +827,12 @@ impl Drop for Enter {
     }
 }
 
+/// The process groups of the deterministic run on this thread, if one
+/// runs.
+pub(crate) fn groups() -> Option<Arc<crate::pg::Scope>> {
+    super::with_det(|ex| ex.groups.clone())
+}
+
 /// Whether the calling code runs on the deterministic runtime (inside
 /// [`run`] or [`Runtime::deterministic`](crate::Runtime::deterministic)),
 /// for code that needs tokio's reactor or clock and must refuse politely
@@ -686,8 +865,9 @@ pub(crate) fn unbudgeted<F: Future>(fut: F) -> tokio::task::Unconstrained<F> {
 ///
 /// The run ends when `fut` completes (or, with
 /// [`Config::until_quiescent`], when nothing is left to do), when it
-/// deadlocks, or at the deadline. Processes still alive at the end are
-/// dropped.
+/// deadlocks, at the deadline, or when it spends its
+/// [step budget](Config::max_steps) or its [watchdog](Config::watchdog).
+/// Processes still alive at the end are dropped.
 pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
     let ex = Rc::new(Executor::new(config));
     let prev = super::set_det(Some(ex.clone()));
@@ -711,6 +891,7 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
     // its destructors (a pending sleep's timer) belong to this run.
     let mut fut = Box::pin(unbudgeted(fut));
     let mut output = None;
+    let mut budget = Budget::new(ex.config.max_steps, ex.config.watchdog);
     let result = loop {
         if output.is_some() && !ex.config.quiescent {
             break Ok(());
@@ -721,10 +902,22 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
             }
         }
         if let Some(id) = ex.pop_ready() {
+            if id == MAIN && output.is_some() {
+                continue;
+            }
+            if let Err(spent) = budget.step() {
+                // The task goes back where it was, for the report.
+                ex.ready
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push_front(id);
+                let overrun = ex.overrun(budget.steps());
+                break Err(match spent {
+                    Spent::Steps => RunError::StepBudgetExhausted(overrun),
+                    Spent::Watchdog(after) => RunError::WatchdogExpired { after, overrun },
+                });
+            }
             if id == MAIN {
-                if output.is_some() {
-                    continue;
-                }
                 main_waker.scheduled.store(false, Ordering::Release);
                 ex.main_waiting.set("its own future");
                 ex.current.set(Some(MAIN));
@@ -768,5 +961,39 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
         result: result.map(|()| output.expect("the loop ends with output on success")),
         trace,
         elapsed,
+        steps: budget.steps(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ctx;
+
+    /// A process that spawns the next one and exits, `left` more times;
+    /// the last one says how many task slots the run holds.
+    fn chain(left: u32, slots: std::sync::mpsc::Sender<usize>) {
+        crate::spawn(move |_: Ctx<()>| async move {
+            if left == 0 {
+                let n = super::super::with_det(|ex| ex.tasks.borrow().slots()).unwrap();
+                slots.send(n).unwrap();
+            } else {
+                chain(left - 1, slots);
+            }
+        });
+    }
+
+    #[test]
+    fn a_spawn_storm_keeps_the_task_table_as_small_as_the_tasks_alive_at_once() {
+        for config in [
+            Config::fifo(),
+            Config::seeded(3).max_delay(Duration::from_millis(1)),
+        ] {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let out = run(config.until_quiescent(), async move { chain(10_000, tx) });
+            out.result.unwrap();
+            let slots = rx.recv().unwrap();
+            assert!(slots <= 2, "{slots} slots after 10,000 processes");
+        }
     }
 }
