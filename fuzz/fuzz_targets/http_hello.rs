@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use actor_core::{Ctx, ExitReason, Runtime, spawn};
 use actor_io::Conn;
+use examples::http_hello::Limits;
 use libfuzzer_sys::fuzz_target;
 
 static RUNTIME: LazyLock<Runtime> = LazyLock::new(Runtime::tokio_current_thread);
@@ -70,7 +71,9 @@ fuzz_target!(|data: &[u8]| {
     };
     RUNTIME.block_on(async {
         let (server_side, mut client) = Conn::pair().expect("a socketpair");
-        let server = spawn(move |ctx: Ctx<()>| examples::http_hello::connection(ctx, server_side));
+        let server = spawn(move |ctx: Ctx<()>| {
+            examples::http_hello::connection(ctx, server_side, Limits::default())
+        });
         let piece = if first == 0 {
             request.len().max(1)
         } else {
