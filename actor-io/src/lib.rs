@@ -65,6 +65,8 @@
 mod error;
 mod fd;
 mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 mod id;
 mod net;
 mod port;

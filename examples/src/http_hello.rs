@@ -311,7 +311,8 @@ fn reject(out: &mut Vec<u8>, status: &'static str) {
 /// within `limits.head`, the whole request within `limits.request`. Room
 /// for a body still to come is reserved from the listener's budget while
 /// it is read.
-async fn connection(_ctx: Ctx<()>, mut conn: Conn, limits: Limits) -> Result<(), Error> {
+#[doc(hidden)] // Public for the fuzz target in `fuzz/`.
+pub async fn connection(_ctx: Ctx<()>, mut conn: Conn, limits: Limits) -> Result<(), Error> {
     // The seed's `"Hello " + request.remote_addr`.
     let greeting = match conn.peer().ip() {
         Some(ip) => format!("Hello {ip}"),
