@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::error::{CallError, SendError};
 use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, NodeId, ProcessId};
+use crate::observe::WaitMark;
 use crate::pid::{AnyPid, Pid};
 use crate::process::Proc;
 use crate::runtime;
@@ -215,11 +216,13 @@ impl<M: Send + 'static> Pid<M> {
             if self.send(msg).await.is_err() {
                 return Err(CallError::Exited(ExitReason::NoProc));
             }
+            let mut mark = WaitMark::new();
             poll_fn(|cx| {
                 let mut st = slot.state.lock().unwrap_or_else(|p| p.into_inner());
                 match st.result.take() {
                     Some(r) => Poll::Ready(r),
                     None => {
+                        mark.set(self.id(), false);
                         st.waker = Some(cx.waker().clone());
                         runtime::waiting_on("call reply");
                         Poll::Pending

@@ -11,11 +11,13 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use crate::error::RegistryError;
 use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, ProcessId};
 use crate::mailbox::Item;
+use crate::observe::{self, Event, Labels, ProcessInfo, Stats};
 use crate::runtime;
 use crate::signal::{Down, Exit, ExitReason};
 use crate::task::{Body, Run, Task};
@@ -128,6 +130,8 @@ pub(crate) struct Shared<M> {
     pub(crate) exiting: AtomicBool,
     /// Its place in the runtime's table of processes.
     pub(crate) key: AtomicU32,
+    /// Counters and marks for observers.
+    pub(crate) stats: Stats,
     pub(crate) state: Mutex<State<M>>,
 }
 
@@ -162,6 +166,8 @@ pub(crate) struct Ext<M> {
     /// Bounded mailboxes only: messages the receiver moved to its own
     /// buffer (selective receive leftovers), which still take room.
     pub(crate) held: usize,
+    /// Its label, child id and restarts, for observers.
+    pub(crate) labels: Labels,
 }
 
 /// A process's links: a list (exit signals go out in an order that depends
@@ -199,6 +205,11 @@ impl Links {
         true
     }
 
+    /// The linked processes' ids, in link order.
+    pub(crate) fn ids(&self) -> Vec<ProcessId> {
+        self.list.iter().map(|l| l.id()).collect()
+    }
+
     fn remove(&mut self, id: ProcessId) {
         let Some(i) = self.position(id) else { return };
         self.list.swap_remove(i);
@@ -223,6 +234,7 @@ impl<M> Default for Ext<M> {
             down: None,
             name: None,
             held: 0,
+            labels: Labels::default(),
         }
     }
 }
@@ -434,10 +446,12 @@ where
     fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
         let shared = &task.header;
-        if !*this.started {
+        let first = !*this.started;
+        if first {
             *this.started = true;
             shared.lock().waker = Some(cx.waker().clone());
         }
+        observe::poll_begins(&shared.stats, first);
         let mut deferred = Vec::new();
         let outcome = if shared.exiting.load(Ordering::Acquire) {
             None
@@ -448,6 +462,7 @@ where
             let outer = IN_BODY.with(|b| b.replace(true));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
             IN_BODY.with(|b| b.set(outer));
+            observe::poll_ends(&shared.stats);
             if HAS_DEFERRED.with(|h| h.replace(false)) {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
             }
@@ -483,6 +498,10 @@ where
 
     fn id(header: &Shared<M>) -> ProcessId {
         header.id
+    }
+
+    fn stats(header: &Shared<M>) -> &Stats {
+        &header.stats
     }
 }
 
@@ -546,6 +565,15 @@ where
     fn abort(&self) {
         Run::abort(self);
     }
+    fn info(&self, now: Duration) -> Option<ProcessInfo> {
+        observe::info(&self.header, self.run_state(), now)
+    }
+    fn counts(&self) -> Option<(u64, u64)> {
+        self.header.is_alive().then(|| self.header.stats.counts())
+    }
+    fn set_child(&self, child_id: &Arc<str>, restarts: u32) {
+        observe::set_child(&self.header, child_id, restarts);
+    }
 }
 
 impl<M, F> Proc<M> for ProcessTask<M, F>
@@ -571,7 +599,18 @@ fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
     drop(queue);
     set_dying(None);
     let id = inner.id;
-    runtime::forget_process(inner.key.load(Ordering::Relaxed));
+    runtime::forget_process(inner.key.load(Ordering::Relaxed), || Event::Exited {
+        id,
+        parent: (inner.stats.parent != 0).then_some(ProcessId {
+            node: id.node,
+            serial: inner.stats.parent,
+        }),
+        label: ext
+            .as_ref()
+            .and_then(|e| e.labels.label.clone().or_else(|| e.labels.child_id.clone())),
+        reason: reason.clone(),
+        at: runtime::now(),
+    });
     runtime::trace_exit(id, &reason);
     if reason.is_normal() {
         tracing::trace!(pid = %id, "exit normal");
