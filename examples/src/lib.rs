@@ -7,6 +7,7 @@
 
 pub mod calc;
 pub mod http_hello;
+pub mod observer_demo;
 pub mod primes;
 
 /// The `--port N` flag of the server examples, or `default` without it. A
