@@ -527,18 +527,25 @@ pub(crate) struct Hub {
 
 impl Hub {
     /// Whether anyone listens.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn listening(&self) -> bool {
         self.listeners.load(Ordering::Relaxed) != 0
     }
 
-    /// Sends the event `make` builds, if anyone listens.
-    #[inline]
+    /// Sends the event `make` builds, if anyone listens: one relaxed load
+    /// when nobody does.
+    #[inline(always)]
     pub(crate) fn emit(&self, make: impl FnOnce() -> Event) {
         if self.listening() {
-            if let Some(tx) = self.tx.get() {
-                let _ = tx.send(make());
-            }
+            self.send(make());
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn send(&self, event: Event) {
+        if let Some(tx) = self.tx.get() {
+            let _ = tx.send(event);
         }
     }
 

@@ -306,7 +306,10 @@ async function loadDetail() {
     p = await getJson(`api/processes/${encodeURIComponent(id)}`);
   } catch (e) {
     const el = $("#detail");
-    if (el) el.innerHTML = `<h2>${esc(id)}</h2><p class="muted">${esc(e.message)}</p>`;
+    if (el) {
+      el.dataset.id = "";
+      el.innerHTML = `<h2>${esc(id)}</h2><p class="muted">${esc(e.message)}</p>`;
+    }
     return;
   }
   const el = $("#detail");
@@ -315,12 +318,7 @@ async function loadDetail() {
   const exits = p.recent_child_exits.length
     ? `<ul class="log">${p.recent_child_exits.map((e) => `<li class="exited">${esc(e.text)}</li>`).join("")}</ul>`
     : '<p class="muted">none seen since the observer started</p>';
-  el.innerHTML = `
-    <h2>${esc(p.id)} ${esc(p.label || "")} ${p.supervisor ? '<span class="tag sup">supervisor</span>' : ""}</h2>
-    <div class="actions">
-      <button id="kill" class="danger">Kill</button>
-      ${p.child_id ? '<button id="restart">Restart (by its supervisor)</button>' : ""}
-    </div>
+  const body = `
     <dl class="fields">
       <dt>status</dt><dd id="detail-status">${esc(statusText(p.status))}</dd>
       <dt>registered name</dt><dd>${esc(p.name) || '<span class="muted">none</span>'}</dd>
@@ -339,6 +337,19 @@ async function loadDetail() {
       <dt>message type</dt><dd><code>${esc(p.message_type)}</code></dd>
     </dl>
     <h3>Recent exits of its children</h3>${exits}`;
+  // The heading and the buttons stay put while the fields refresh.
+  if (el.dataset.id === p.id) {
+    $("#detail-body").innerHTML = body;
+    return;
+  }
+  el.dataset.id = p.id;
+  el.innerHTML = `
+    <h2>${esc(p.id)} ${esc(p.label || "")} ${p.supervisor ? '<span class="tag sup">supervisor</span>' : ""}</h2>
+    <div class="actions">
+      <button id="kill" class="danger">Kill</button>
+      ${p.child_id ? '<button id="restart">Restart (by its supervisor)</button>' : ""}
+    </div>
+    <div id="detail-body">${body}</div>`;
   $("#kill").addEventListener("click", () => act(p.id, "kill").then(() => loadDetail()));
   const restart = $("#restart");
   if (restart)

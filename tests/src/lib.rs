@@ -1,2 +1,5 @@
-//! Cross-crate integration tests live in `tests/tests/`.
+//! Cross-crate integration tests live in `tests/tests/`; this library
+//! holds what several of them share: the headless browser.
 #![forbid(unsafe_code)]
+
+pub mod browser;
