@@ -2,9 +2,13 @@
 //! [`Pid`]: waiting for it, stopping it.
 
 use std::future::poll_fn;
-use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{CallError, SendError};
 use crate::handle::{Core, Watcher};
@@ -12,43 +16,44 @@ use crate::id::{MonitorRef, NodeId, ProcessId};
 use crate::observe::WaitMark;
 use crate::pid::{AnyPid, Pid};
 use crate::process::Proc;
+use crate::raw::Oneshot;
+use crate::remote::{self, CallRef, Endpoint, RemoteCall, RemoteError};
 use crate::runtime;
 use crate::signal::{Down, ExitReason};
 
+/// Where a call's outcome arrives: a lock-free one-value slot, shared by
+/// the caller and the reply handle.
 struct Slot<R> {
-    state: Mutex<SlotState<R>>,
-}
-
-struct SlotState<R> {
-    result: Option<Result<R, CallError>>,
-    waker: Option<Waker>,
-    /// The caller stopped waiting (timeout or cancellation).
-    closed: bool,
+    outcome: Oneshot<Result<R, CallError>>,
+    /// The reply handle went to another node: its answer comes from there.
+    exported: AtomicBool,
 }
 
 impl<R> Slot<R> {
     fn new() -> Arc<Self> {
         Arc::new(Slot {
-            state: Mutex::new(SlotState {
-                result: None,
-                waker: None,
-                closed: false,
-            }),
+            outcome: Oneshot::new(),
+            exported: AtomicBool::new(false),
         })
     }
 
     /// Stores the outcome unless one is there already; gives `value` back
     /// if the caller has gone.
     fn complete(&self, value: Result<R, CallError>) -> Result<(), Result<R, CallError>> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if st.closed || st.result.is_some() {
-            return Err(value);
+        self.outcome.send(value)
+    }
+
+    /// Waits for the outcome (the caller's side).
+    fn poll_outcome(
+        &self,
+        cx: &mut std::task::Context<'_>,
+        waiting_on: &'static str,
+    ) -> Poll<Result<R, CallError>> {
+        let polled = self.outcome.poll_recv(cx);
+        if polled.is_pending() {
+            runtime::waiting_on(waiting_on);
         }
-        st.result = Some(value);
-        if let Some(w) = st.waker.take() {
-            w.wake();
-        }
-        Ok(())
+        polled
     }
 }
 
@@ -58,20 +63,8 @@ impl<R: Send> Watcher for Slot<R> {
     }
 }
 
-/// The handle a callee uses to answer a [`call`](Pid::call). It can be used
-/// once; dropping it without replying fails the call at once with
-/// [`CallError::NoReply`].
-pub struct Reply<R> {
-    slot: Option<Arc<Slot<R>>>,
-    /// Type-erases the slot, to fail the call if this is dropped (a plain
-    /// function made where `R: Send + 'static` is known).
-    erase: fn(Arc<Slot<R>>) -> Arc<dyn Fail>,
-}
-
-fn erase<R: Send + 'static>(slot: Arc<Slot<R>>) -> Arc<dyn Fail> {
-    slot
-}
-
+/// Fails a call whose reply handle was dropped (type-erased, so that the
+/// handle's destructor needs no bounds).
 trait Fail: Send + Sync {
     fn fail(&self, err: CallError);
 }
@@ -80,6 +73,56 @@ impl<R: Send> Fail for Slot<R> {
     fn fail(&self, err: CallError) {
         let _ = self.complete(Err(err));
     }
+}
+
+fn erase<R: Send + 'static>(slot: Arc<Slot<R>>) -> Arc<dyn Fail> {
+    slot
+}
+
+impl<R> RemoteCall for Slot<R>
+where
+    R: DeserializeOwned + Send,
+{
+    fn complete(&self, endpoint: &Endpoint, result: Result<&[u8], CallError>) {
+        let outcome = result.and_then(|bytes| {
+            remote::decode_reply::<R>(endpoint, endpoint.node(), bytes)
+                .map_err(|e| CallError::Unsendable(RemoteError::Encode(e)))
+        });
+        let _ = Slot::complete(self, outcome);
+    }
+}
+
+/// A call made from another node: the answer goes back over the wire.
+struct RemoteAnswer {
+    endpoint: Endpoint,
+    call: CallRef,
+}
+
+impl Fail for RemoteAnswer {
+    fn fail(&self, err: CallError) {
+        self.endpoint.transport().reply(self.call, Err(err));
+    }
+}
+
+enum ReplyTo<R> {
+    /// A call of this node's, and how to fail it if the handle is dropped.
+    Local(Arc<Slot<R>>, fn(Arc<Slot<R>>) -> Arc<dyn Fail>),
+    /// A call from another node.
+    Remote(
+        Arc<RemoteAnswer>,
+        fn(&Endpoint, NodeId, &R) -> Result<Vec<u8>, RemoteError>,
+    ),
+}
+
+/// The handle a callee uses to answer a [`call`](Pid::call). It can be used
+/// once; dropping it without replying fails the call at once with
+/// [`CallError::NoReply`] (or, if the callee is ending, with its exit
+/// reason).
+///
+/// A reply handle can travel inside a message to another node (when `R`
+/// can be serialized): the answer then goes back over the wire.
+pub struct Reply<R> {
+    to: Option<ReplyTo<R>>,
 }
 
 impl<R> std::fmt::Debug for Reply<R> {
@@ -94,28 +137,80 @@ impl<R> Reply<R> {
     /// # Errors
     ///
     /// The value is given back if the caller is no longer waiting (it
-    /// timed out or was cancelled).
+    /// timed out or was cancelled). An answer to another node is handed to
+    /// the transport (a value that cannot be encoded fails the call there
+    /// with [`CallError::Unsendable`]).
     pub fn send(mut self, value: R) -> Result<(), SendError<R>> {
-        let slot = self.slot.take().expect("a reply is sent once");
-        slot.complete(Ok(value)).map_err(|v| match v {
-            Ok(v) => SendError(v),
-            Err(_) => unreachable!("only Ok values are sent back here"),
-        })
+        match self.to.take().expect("a reply is sent once") {
+            ReplyTo::Local(slot, _) => slot.complete(Ok(value)).map_err(|v| match v {
+                Ok(v) => SendError(v),
+                Err(_) => unreachable!("only Ok values are sent back here"),
+            }),
+            ReplyTo::Remote(answer, encode) => {
+                let reply = encode(&answer.endpoint, answer.call.node, &value)
+                    .map_err(CallError::Unsendable);
+                answer.endpoint.transport().reply(answer.call, reply);
+                Ok(())
+            }
+        }
     }
 }
 
 impl<R> Drop for Reply<R> {
     fn drop(&mut self) {
-        if let Some(slot) = self.slot.take() {
-            // Dropped as the callee dies: the call fails with its reason.
-            let fail = (self.erase)(slot);
-            crate::process::at_poll_end(move |dying| {
-                fail.fail(match dying {
-                    Some(reason) => CallError::Exited(reason.clone()),
-                    None => CallError::NoReply,
-                });
+        let fail = match self.to.take() {
+            None => return,
+            Some(ReplyTo::Local(slot, erase)) => {
+                if slot.exported.load(Ordering::Acquire) {
+                    return; // it left for another node, which answers
+                }
+                erase(slot)
+            }
+            Some(ReplyTo::Remote(answer, _)) => answer,
+        };
+        // Dropped as the callee dies: the call fails with its reason.
+        crate::process::at_poll_end(move |dying| {
+            fail.fail(match dying {
+                Some(reason) => CallError::Exited(reason.clone()),
+                None => CallError::NoReply,
             });
-        }
+        });
+    }
+}
+
+impl<R: Serialize + DeserializeOwned + Send + 'static> Serialize for Reply<R> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let call = match &self.to {
+            None => return Err(S::Error::custom("a reply handle is used once")),
+            Some(ReplyTo::Local(slot, _)) => {
+                let weak: std::sync::Weak<dyn RemoteCall> = Arc::downgrade(slot) as _;
+                let call = remote::export_call(weak).ok_or_else(|| {
+                    S::Error::custom("a Reply is written only through a remote::Endpoint")
+                })?;
+                slot.exported.store(true, Ordering::Release);
+                call
+            }
+            // Forwarded on: the answer still goes to the caller's node.
+            Some(ReplyTo::Remote(answer, _)) => answer.call,
+        };
+        call.serialize(s)
+    }
+}
+
+impl<'de, R: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for Reply<R> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let call = CallRef::deserialize(d)?;
+        let endpoint = remote::decoding_endpoint().ok_or_else(|| {
+            D::Error::custom("a Reply is read back only through a remote::Endpoint")
+        })?;
+        Ok(Reply {
+            to: Some(ReplyTo::Remote(
+                Arc::new(RemoteAnswer { endpoint, call }),
+                remote::encode_reply::<R>,
+            )),
+        })
     }
 }
 
@@ -129,11 +224,7 @@ struct CallGuard<'a, R> {
 impl<R> Drop for CallGuard<'_, R> {
     fn drop(&mut self) {
         self.callee.remove_watcher(self.mref);
-        self.slot
-            .state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .closed = true;
+        self.slot.outcome.close();
     }
 }
 
@@ -142,18 +233,14 @@ struct Closed<'a, R>(&'a Slot<R>);
 
 impl<R> Drop for Closed<'_, R> {
     fn drop(&mut self) {
-        self.0
-            .state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .closed = true;
+        self.0.outcome.close();
     }
 }
 
 impl<M: Send + 'static> Pid<M> {
     /// Whether the process is still running.
     pub fn is_alive(&self) -> bool {
-        self.inner.shared().is_alive()
+        self.inner.is_alive()
     }
 
     /// Request/reply: builds a message around a fresh [`Reply`] handle,
@@ -209,8 +296,7 @@ impl<M: Send + 'static> Pid<M> {
         let slot = Slot::<R>::new();
         let _closed = Closed(&slot);
         let msg = make(Reply {
-            slot: Some(slot.clone()),
-            erase: erase::<R>,
+            to: Some(ReplyTo::Local(slot.clone(), erase::<R>)),
         });
         let exchange = async {
             if self.send(msg).await.is_err() {
@@ -218,16 +304,11 @@ impl<M: Send + 'static> Pid<M> {
             }
             let mut mark = WaitMark::new();
             poll_fn(|cx| {
-                let mut st = slot.state.lock().unwrap_or_else(|p| p.into_inner());
-                match st.result.take() {
-                    Some(r) => Poll::Ready(r),
-                    None => {
-                        mark.set(self.id(), false);
-                        st.waker = Some(cx.waker().clone());
-                        runtime::waiting_on("call reply");
-                        Poll::Pending
-                    }
+                let outcome = slot.poll_outcome(cx, "call reply");
+                if outcome.is_pending() {
+                    mark.set(self.id(), false);
                 }
+                outcome
             })
             .await
         };
@@ -291,16 +372,11 @@ async fn wait_core(core: &dyn Core) -> ExitReason {
         slot: &slot,
     };
     poll_fn(|cx| {
-        let mut st = slot.state.lock().unwrap_or_else(|p| p.into_inner());
-        match st.result.take() {
-            Some(Err(CallError::Exited(reason))) => Poll::Ready(reason),
-            Some(_) => unreachable!("a wait slot only receives Down"),
-            None => {
-                st.waker = Some(cx.waker().clone());
-                runtime::waiting_on("wait for exit");
-                Poll::Pending
-            }
-        }
+        slot.poll_outcome(cx, "wait for exit")
+            .map(|outcome| match outcome {
+                Err(CallError::Exited(reason)) => reason,
+                _ => unreachable!("a wait slot only receives Down"),
+            })
     })
     .await
 }

@@ -10,7 +10,7 @@ use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, ProcessId};
 use crate::mailbox::Inbox;
 use crate::pid::{AnyPid, Pid};
-use crate::process::{IntoExitReason, Proc, Shared};
+use crate::process::{IntoExitReason, LocalProc, Shared};
 use crate::runtime;
 use crate::signal::{Down, Exit, ExitReason};
 use crate::spawn::{Spawn, spawn_with};
@@ -21,14 +21,14 @@ use crate::spawn::{Spawn, spawn_with};
 /// Receiving is in [`recv`](Ctx::recv) and the selective forms beside it;
 /// links, monitors and trapping exits are here too.
 pub struct Ctx<M: 'static> {
-    pub(crate) inner: Arc<dyn Proc<M>>,
+    pub(crate) inner: Arc<dyn LocalProc<M>>,
     pub(crate) inbox: Inbox<M>,
     /// Process-local storage, dropped with the context.
     locals: Vec<Box<dyn Any + Send>>,
 }
 
 impl<M: Send + 'static> Ctx<M> {
-    pub(crate) fn new(inner: Arc<dyn Proc<M>>) -> Self {
+    pub(crate) fn new(inner: Arc<dyn LocalProc<M>>) -> Self {
         Ctx {
             inner,
             inbox: Inbox::new(),

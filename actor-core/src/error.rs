@@ -35,20 +35,23 @@ impl<M> fmt::Display for SendError<M> {
 impl<M> std::error::Error for SendError<M> {}
 
 /// Why [`Pid::try_send`](crate::Pid::try_send) failed; the message is given back.
-#[derive(PartialEq, Eq, Clone, Copy)]
+#[derive(PartialEq, Eq, Clone)]
 #[non_exhaustive]
 pub enum TrySendError<M> {
     /// The bounded mailbox is full.
     Full(M),
     /// The process has exited.
     Closed(M),
+    /// The process runs on another node and the message cannot cross
+    /// (too large, or not encodable); why.
+    Unsendable(M, crate::remote::RemoteError),
 }
 
 impl<M> TrySendError<M> {
     /// The message that was not sent.
     pub fn into_inner(self) -> M {
         match self {
-            TrySendError::Full(m) | TrySendError::Closed(m) => m,
+            TrySendError::Full(m) | TrySendError::Closed(m) | TrySendError::Unsendable(m, _) => m,
         }
     }
 }
@@ -57,6 +60,7 @@ impl<M> fmt::Debug for TrySendError<M> {
         match self {
             TrySendError::Full(_) => f.write_str("Full(..)"),
             TrySendError::Closed(_) => f.write_str("Closed(..)"),
+            TrySendError::Unsendable(_, e) => write!(f, "Unsendable(.., {e:?})"),
         }
     }
 }
@@ -65,6 +69,9 @@ impl<M> fmt::Display for TrySendError<M> {
         match self {
             TrySendError::Full(_) => f.write_str("the mailbox is full"),
             TrySendError::Closed(_) => f.write_str("sending to a process that has exited"),
+            TrySendError::Unsendable(_, e) => {
+                write!(f, "the message cannot reach the other node: {e}")
+            }
         }
     }
 }
@@ -76,7 +83,7 @@ impl<M> From<SendError<M>> for TrySendError<M> {
 }
 
 /// Why a [`call`](crate::Pid::call) did not return a reply.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum CallError {
     /// No reply within the timeout. The request may still be handled.
@@ -86,6 +93,9 @@ pub enum CallError {
     Exited(ExitReason),
     /// The callee dropped the [`Reply`](crate::Reply) handle without replying.
     NoReply,
+    /// The request or its reply could not cross to the other node (too
+    /// large, or not encodable).
+    Unsendable(crate::remote::RemoteError),
 }
 
 impl fmt::Display for CallError {
@@ -94,6 +104,7 @@ impl fmt::Display for CallError {
             CallError::Timeout => f.write_str("call timed out"),
             CallError::Exited(r) => write!(f, "callee exited: {r}"),
             CallError::NoReply => f.write_str("callee dropped the reply handle without replying"),
+            CallError::Unsendable(e) => write!(f, "could not cross to the other node: {e}"),
         }
     }
 }
@@ -121,6 +132,9 @@ pub enum RegistryError {
     /// The process is registered under another name already (one name per
     /// process, as Erlang's `register/2`); that name.
     AlreadyNamed(String),
+    /// The process runs on another node: the local registry names local
+    /// processes only (as Erlang's `register/2`).
+    NotLocal,
 }
 
 impl fmt::Display for RegistryError {
@@ -128,6 +142,7 @@ impl fmt::Display for RegistryError {
         match self {
             RegistryError::Taken(n) => write!(f, "the name {n:?} is already registered"),
             RegistryError::NoProc => f.write_str("the process has already exited"),
+            RegistryError::NotLocal => f.write_str("the process runs on another node"),
             RegistryError::AlreadyNamed(n) => {
                 write!(f, "the process is already registered as {n:?}")
             }

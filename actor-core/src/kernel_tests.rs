@@ -8,7 +8,8 @@ use crate::{Ctx, Down, Pid, Runtime, Spawn, spawn};
 
 fn watchers<M: Send + 'static>(pid: &Pid<M>) -> usize {
     pid.inner
-        .shared()
+        .local()
+        .expect("a local process")
         .lock()
         .ext
         .as_ref()
@@ -17,7 +18,8 @@ fn watchers<M: Send + 'static>(pid: &Pid<M>) -> usize {
 
 fn send_waiters<M: Send + 'static>(pid: &Pid<M>) -> usize {
     pid.inner
-        .shared()
+        .local()
+        .expect("a local process")
         .lock()
         .ext
         .as_ref()

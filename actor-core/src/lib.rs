@@ -50,7 +50,7 @@ mod id;
 mod signal;
 
 mod handle;
-mod task;
+mod raw;
 
 mod mailbox;
 mod process;
@@ -65,6 +65,7 @@ mod actor;
 pub mod observe;
 pub mod pg;
 mod registry;
+pub mod remote;
 mod supervisor;
 pub mod sync;
 pub mod testing;

@@ -106,7 +106,7 @@ impl<M: Send + 'static> Shared<M> {
                     runtime::trace_send(self.id, true);
                     Poll::Ready(Ok(()))
                 }
-                Err(TrySendError::Closed(m)) => {
+                Err(TrySendError::Closed(m) | TrySendError::Unsendable(m, _)) => {
                     parked.ticket = None;
                     Poll::Ready(Err(SendError(m)))
                 }
@@ -301,7 +301,7 @@ impl<M> Inbox<M> {
         if self.local.is_empty() {
             return;
         }
-        let mut st = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = shared.state.lock();
         let n = self.local.len();
         if let Some(ext) = st.ext.as_mut() {
             ext.held = ext.held.saturating_sub(n);

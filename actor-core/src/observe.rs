@@ -854,9 +854,6 @@ fn bump(counter: &AtomicU64, n: u64) {
 }
 
 thread_local! {
-    /// Messages sent by the process being polled on this thread, since its
-    /// poll began.
-    static SENT: Cell<u64> = const { Cell::new(0) };
     /// The runtime's clock as this thread's scheduler last read it, in
     /// nanoseconds plus one.
     static CLOCK: Cell<u64> = const { Cell::new(0) };
@@ -865,28 +862,22 @@ thread_local! {
 /// Counts one message sent by whatever runs on this thread.
 #[inline]
 pub(crate) fn count_sent() {
-    SENT.with(|s| s.set(s.get() + 1));
+    crate::process::count_sent();
 }
 
-/// A process's poll begins: what was counted before belongs to no one.
-/// On its first poll, it notes its start time.
-#[inline]
-pub(crate) fn poll_begins(stats: &Stats, first: bool) {
-    SENT.with(|s| s.set(0));
-    if first {
-        let now = if runtime::is_deterministic() {
-            runtime::now().as_nanos() as u64 + 1
-        } else {
-            CLOCK.with(|c| c.get())
-        };
-        stats.started.store(now, Ordering::Relaxed);
-    }
+/// A process's first poll: it notes its start time.
+pub(crate) fn first_poll(stats: &Stats) {
+    let now = if runtime::is_deterministic() {
+        runtime::now().as_nanos() as u64 + 1
+    } else {
+        CLOCK.with(|c| c.get())
+    };
+    stats.started.store(now, Ordering::Relaxed);
 }
 
-/// A process's poll ends: what it sent goes into its header.
+/// A process's poll ended having sent `n` messages.
 #[inline]
-pub(crate) fn poll_ends(stats: &Stats) {
-    let n = SENT.with(|s| s.replace(0));
+pub(crate) fn sent(stats: &Stats, n: u64) {
     if n != 0 {
         bump(&stats.sent, n);
     }
@@ -905,7 +896,7 @@ pub(crate) fn set_waiting(on: Option<(ProcessId, bool)>) {
         None => 0,
         Some((id, room)) => (id.serial & !WAIT_MASK) | if room { WAIT_ROOM } else { WAIT_CALL },
     };
-    crate::task::with_current_stats(|s| s.waiting.store(code, Ordering::Relaxed));
+    crate::raw::with_current_stats(|s| s.waiting.store(code, Ordering::Relaxed));
 }
 
 /// Clears the waiting mark when a call or a send ends, however it ends.

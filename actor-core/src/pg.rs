@@ -52,7 +52,7 @@ pub use crate::error::GroupError;
 use crate::handle::Watcher;
 use crate::id::{MonitorRef, ProcessId};
 use crate::pid::{AnyPid, Pid};
-use crate::process::Proc;
+use crate::process::LocalProc;
 use crate::runtime;
 use crate::signal::Down;
 
@@ -396,7 +396,7 @@ fn subscribe<M>(ctx: &Ctx<M>, group: Option<&str>) -> Result<(MonitorRef, Member
 where
     M: From<GroupEvent> + Send + 'static,
 {
-    let inner: Arc<dyn Proc<M>> = ctx.inner.clone();
+    let inner: Arc<dyn LocalProc<M>> = ctx.inner.clone();
     if inner.shared().bounded() {
         return Err(GroupError::BoundedMailbox);
     }

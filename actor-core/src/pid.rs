@@ -5,7 +5,8 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{SendError, TrySendError};
 use crate::handle::Core;
@@ -42,7 +43,7 @@ pub struct Pid<M> {
 impl<M: 'static> Pid<M> {
     /// The process's id.
     pub fn id(&self) -> ProcessId {
-        self.inner.shared().id
+        self.inner.id()
     }
 }
 
@@ -80,9 +81,20 @@ impl<M: 'static> fmt::Debug for Pid<M> {
         write!(f, "Pid{}", self.id())
     }
 }
-impl<M: 'static> Serialize for Pid<M> {
+/// Written as its [`ProcessId`]; through a
+/// [`remote::Endpoint`](crate::remote::Endpoint), as a pid that works on
+/// the other node.
+impl<M: Serialize + DeserializeOwned + Send + 'static> Serialize for Pid<M> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.id().serialize(s)
+        crate::remote::serialize_pid(&self.inner, s)
+    }
+}
+
+/// Read back only through a [`remote::Endpoint`](crate::remote::Endpoint):
+/// a pid names a live process, which plain data cannot.
+impl<'de, M: Serialize + DeserializeOwned + Send + 'static> Deserialize<'de> for Pid<M> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::remote::deserialize_pid(d).map(|inner| Pid { inner })
     }
 }
 
@@ -163,11 +175,13 @@ impl<M: Send + 'static> Pid<M> {
     /// });
     /// ```
     pub async fn send(&self, m: M) -> Result<(), SendError<M>> {
-        let shared = self.inner.shared();
+        let Some(shared) = self.inner.local() else {
+            return self.send_remote(m).map_err(|(m, _)| SendError(m));
+        };
         if shared.bounded() {
             return shared.send_waiting(m).await;
         }
-        self.deliver(m).map_err(SendError)
+        self.deliver(shared, m).map_err(SendError)
     }
 
     /// Sends without waiting: the way to send from synchronous code.
@@ -190,9 +204,13 @@ impl<M: Send + 'static> Pid<M> {
     /// });
     /// ```
     pub fn try_send(&self, m: M) -> Result<(), TrySendError<M>> {
-        let shared = self.inner.shared();
+        let Some(shared) = self.inner.local() else {
+            return self
+                .send_remote(m)
+                .map_err(|(m, e)| TrySendError::Unsendable(m, e));
+        };
         if !shared.bounded() {
-            return self.deliver(m).map_err(TrySendError::Closed);
+            return self.deliver(shared, m).map_err(TrySendError::Closed);
         }
         let r = shared.push(m, None);
         if r.is_ok() {
@@ -201,11 +219,18 @@ impl<M: Send + 'static> Pid<M> {
         r
     }
 
+    /// Sends to a process on another node (see [`remote`](crate::remote));
+    /// a message that cannot leave is logged and given back.
+    fn send_remote(&self, m: M) -> Result<(), (M, crate::remote::RemoteError)> {
+        self.inner.send_remote(m).inspect_err(|(_, e)| {
+            tracing::warn!(to = %self.id(), message_type = std::any::type_name::<M>(), error = %e, "message not sent");
+        })
+    }
+
     /// Delivers to an unbounded mailbox: at once, or, on the deterministic
     /// runtime, after a seeded delay that never reorders one sender's
     /// messages to one receiver.
-    fn deliver(&self, m: M) -> Result<(), M> {
-        let shared = self.inner.shared();
+    fn deliver(&self, shared: &crate::process::Shared<M>, m: M) -> Result<(), M> {
         if runtime::is_deterministic() {
             if !shared.is_alive() {
                 return Err(m);
@@ -216,7 +241,7 @@ impl<M: Send + 'static> Pid<M> {
                     // A receiver that died in the meantime loses the
                     // message, as in Erlang; a call inside it fails with
                     // the receiver's reason.
-                    let shared = target.shared();
+                    let shared = target.local().expect("a local process");
                     if let Err(e) = shared.push(m, None) {
                         let reason = shared.final_reason().unwrap_or(ExitReason::NoProc);
                         drop_undeliverable(e.into_inner(), reason);

@@ -8,8 +8,8 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -18,9 +18,9 @@ use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, ProcessId};
 use crate::mailbox::Item;
 use crate::observe::{self, Event, Labels, ProcessInfo, Stats};
+use crate::raw::{Body, Run, SpinGuard, SpinLock, Task};
 use crate::runtime;
 use crate::signal::{Down, Exit, ExitReason};
-use crate::task::{Body, Run, Task};
 
 thread_local! {
     /// Set while a process's state and mailbox are being dropped: the exit
@@ -34,19 +34,34 @@ thread_local! {
     /// Work queued during a poll of a process body, to be done when the poll
     /// ends and it is known whether the process ended in it.
     static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Whether DEFERRED has anything: one load per poll instead of a borrow.
-    static HAS_DEFERRED: Cell<bool> = const { Cell::new(false) };
-    /// A process's body is being polled on this thread (not its end).
-    static IN_BODY: Cell<bool> = const { Cell::new(false) };
+    /// [`IN_BODY`] and [`HAS_DEFERRED`], and above them the messages sent
+    /// during the poll (in [`SENT_ONE`]s): one load and one store per poll.
+    static BODY: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A process's body is being polled on this thread (not its end).
+const IN_BODY: u64 = 1;
+/// DEFERRED has work.
+const HAS_DEFERRED: u64 = 2;
+/// One message sent, counted above the flags.
+const SENT_ONE: u64 = 4;
+
+/// Counts one message sent by whatever runs on this thread: the process
+/// being polled learns how many when its poll ends (what is sent outside a
+/// poll is counted for no one).
+#[inline]
+pub(crate) fn count_sent() {
+    BODY.with(|b| b.set(b.get().wrapping_add(SENT_ONE)));
 }
 
 /// Runs `f` when the current poll of the current process ends, with the
 /// exit reason if the process ended in that poll; at once (with the dying
 /// process's reason, if any) outside a process.
 pub(crate) fn at_poll_end(f: impl FnOnce(Option<&ExitReason>) + Send + 'static) {
-    if IN_BODY.with(|b| b.get()) {
+    let flags = BODY.with(Cell::get);
+    if flags & IN_BODY != 0 {
         DEFERRED.with(|d| d.borrow_mut().push(Box::new(f)));
-        HAS_DEFERRED.with(|h| h.set(true));
+        BODY.with(|b| b.set(flags | HAS_DEFERRED));
     } else {
         f(dying().as_ref());
     }
@@ -86,7 +101,7 @@ pub(crate) fn dying() -> Option<ExitReason> {
 /// });
 /// ```
 pub fn current() -> Option<ProcessId> {
-    crate::task::current_id()
+    crate::raw::current_id()
 }
 
 /// What a process body may return: `()` (a normal exit), an
@@ -132,7 +147,7 @@ pub(crate) struct Shared<M> {
     pub(crate) key: AtomicU32,
     /// Counters and marks for observers.
     pub(crate) stats: Stats,
-    pub(crate) state: Mutex<State<M>>,
+    pub(crate) state: SpinLock<State<M>>,
 }
 
 pub(crate) struct State<M> {
@@ -210,8 +225,11 @@ impl Links {
         self.list.iter().map(|l| l.id()).collect()
     }
 
-    fn remove(&mut self, id: ProcessId) {
-        let Some(i) = self.position(id) else { return };
+    /// Removes a link; `false` if there was none.
+    fn remove(&mut self, id: ProcessId) -> bool {
+        let Some(i) = self.position(id) else {
+            return false;
+        };
         self.list.swap_remove(i);
         if let Some(index) = &mut self.index {
             index.remove(&id);
@@ -219,6 +237,7 @@ impl Links {
                 index.insert(moved.id(), i);
             }
         }
+        true
     }
 }
 
@@ -277,10 +296,8 @@ impl<M> State<M> {
 }
 
 impl<M: Send + 'static> Shared<M> {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<M>> {
-        // A panic never happens while the lock is held (user code never
-        // runs under it), so poisoning cannot leave the state half-written.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn lock(&self) -> SpinGuard<'_, State<M>> {
+        self.state.lock()
     }
 
     fn push_signal_msg(&self, st: &mut State<M>, m: Item<M>) {
@@ -321,10 +338,10 @@ impl<M: Send + 'static> Shared<M> {
         if !st.alive {
             return;
         }
-        if linked {
-            if let Some(ext) = st.ext.as_mut() {
-                ext.links.remove(from);
-            }
+        // A signal along a link that no longer exists (it was removed as
+        // the signal was sent) is dropped, as Erlang's unlink guarantees.
+        if linked && !st.ext.as_mut().is_some_and(|ext| ext.links.remove(from)) {
+            return;
         }
         if let Some(trap) = st.ext.as_ref().and_then(|e| e.trap) {
             let msg = trap(Exit {
@@ -402,9 +419,24 @@ impl<M: Send + 'static> Shared<M> {
     }
 }
 
-/// The typed face of a process: what its [`Pid`](crate::Pid) and its
-/// [`Ctx`](crate::Ctx) hold.
+/// The typed face of a process: what its [`Pid`](crate::Pid) holds. A
+/// process of this node has its shared state here; one on another node
+/// (see [`remote`](crate::remote)) is sent to over the wire.
 pub(crate) trait Proc<M>: Core {
+    /// Its shared state, if it runs on this node.
+    fn local(&self) -> Option<&Shared<M>>;
+
+    /// Sends to it over the wire (a process on another node).
+    fn send_remote(&self, m: M) -> Result<(), (M, crate::remote::RemoteError)> {
+        Err((
+            m,
+            crate::remote::RemoteError::Encode("not a remote process".into()),
+        ))
+    }
+}
+
+/// A process of this node, as its own [`Ctx`](crate::Ctx) holds it.
+pub(crate) trait LocalProc<M>: Proc<M> {
     fn shared(&self) -> &Shared<M>;
 }
 
@@ -450,8 +482,8 @@ where
         if first {
             *this.started = true;
             shared.lock().waker = Some(cx.waker().clone());
+            observe::first_poll(&shared.stats);
         }
-        observe::poll_begins(&shared.stats, first);
         let mut deferred = Vec::new();
         let outcome = if shared.exiting.load(Ordering::Acquire) {
             None
@@ -459,11 +491,11 @@ where
             let Some(body) = this.body.as_mut().as_pin_mut() else {
                 return Poll::Ready(());
             };
-            let outer = IN_BODY.with(|b| b.replace(true));
+            let outer = BODY.with(|b| b.replace(IN_BODY));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
-            IN_BODY.with(|b| b.set(outer));
-            observe::poll_ends(&shared.stats);
-            if HAS_DEFERRED.with(|h| h.replace(false)) {
+            let flags = BODY.with(|b| b.replace(outer));
+            observe::sent(&shared.stats, flags / SENT_ONE);
+            if flags & HAS_DEFERRED != 0 {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
             }
             match r {
@@ -577,6 +609,17 @@ where
 }
 
 impl<M, F> Proc<M> for ProcessTask<M, F>
+where
+    M: Send + 'static,
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    fn local(&self) -> Option<&Shared<M>> {
+        Some(&self.header)
+    }
+}
+
+impl<M, F> LocalProc<M> for ProcessTask<M, F>
 where
     M: Send + 'static,
     F: Future + Send + 'static,

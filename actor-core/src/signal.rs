@@ -138,7 +138,7 @@ impl<'de> Deserialize<'de> for ExitReason {
 /// A process that monitors others converts it into its own message type
 /// (`M: From<Down>`), so that it arrives in the same receive loop as
 /// everything else.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Down {
     /// The monitor this message answers.
     pub monitor: MonitorRef,
@@ -150,7 +150,7 @@ pub struct Down {
 
 /// An exit signal turned into a message, for a process that traps exits
 /// (Erlang's `{'EXIT', From, Reason}`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Exit {
     /// The process the signal comes from.
     pub from: ProcessId,

@@ -2,18 +2,18 @@
 //! processes.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32};
-use std::sync::{Arc, Mutex};
 
 use crate::ctx::Ctx;
 use crate::handle::Core;
 use crate::id::{NodeId, ProcessId};
 use crate::observe::{Event, Stats};
 use crate::pid::Pid;
-use crate::process::{IntoExitReason, Proc, ProcessBody, Shared, State, current};
+use crate::process::{IntoExitReason, LocalProc, ProcessBody, Shared, State, current};
+use crate::raw::{SpinLock, Task};
 use crate::runtime;
 use crate::signal::ExitReason;
-use crate::task::Task;
 
 /// Options for a new process: its mailbox, a link to the spawner.
 ///
@@ -124,7 +124,7 @@ impl Spawn {
         Fut::Output: IntoExitReason,
     {
         let link = if self.link {
-            crate::task::current().map(|t| t.core())
+            crate::raw::current().map(|t| t.core())
         } else {
             None
         };
@@ -196,13 +196,13 @@ where
         exiting: AtomicBool::new(false),
         key: AtomicU32::new(0),
         stats: Stats::new(parent),
-        state: Mutex::new(state),
+        state: SpinLock::new(state),
     };
     // One allocation: the shared state and the body together. The body
     // needs its own context, which needs the task: the task is made
     // first and given its body before it is ever scheduled.
     let task = Task::new(shared, ProcessBody::<M, Fut>::new(), place.home());
-    let proc: Arc<dyn Proc<M>> = task.clone();
+    let proc: Arc<dyn LocalProc<M>> = task.clone();
     if let Some(parent) = link {
         if parent.add_link(proc.clone()).is_err() {
             // The parent is gone already: as Erlang's link to a dead

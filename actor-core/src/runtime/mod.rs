@@ -20,9 +20,9 @@ use std::time::Duration;
 use crate::handle::Core;
 use crate::id::{MonitorRef, ProcessId};
 use crate::observe::{Event, Hub};
+use crate::raw::{Run, Schedule};
 use crate::registry::Registry;
 use crate::signal::ExitReason;
-use crate::task::{Run, Schedule};
 use deterministic::{Config, Executor};
 pub(crate) use sched::Scheduler;
 
@@ -432,7 +432,7 @@ pub(crate) fn sleep_until(deadline: Duration) -> crate::timer::Sleep {
 pub(crate) async fn yield_now() {
     // A process goes to the back of its scheduler's queue; tokio's own
     // yield would hold it until tokio's worker is done with ours.
-    if is_deterministic() || crate::task::current_id().is_some() {
+    if is_deterministic() || crate::raw::current_id().is_some() {
         let mut yielded = false;
         std::future::poll_fn(|cx| {
             if yielded {

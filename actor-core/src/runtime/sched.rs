@@ -23,7 +23,7 @@ use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 
 use super::table::Table;
 use crate::observe::Hub;
-use crate::task::{Run, Schedule};
+use crate::raw::{Run, Schedule};
 
 type Task = Arc<dyn Run>;
 

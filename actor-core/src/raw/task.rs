@@ -2,12 +2,9 @@
 //! (its header) and its body, run by a small state machine so that it
 //! is polled by one thread at a time, and woken without a lock.
 //!
-//! This is the crate's one module with `unsafe` code: the body lives in an
-//! `UnsafeCell` that only the holder of the `RUNNING` state touches, and
-//! the thread running a task can hand out a new handle to it. Every block
-//! says why it is sound.
-
-#![allow(unsafe_code)]
+//! The body lives in an `UnsafeCell` that only the holder of the `RUNNING`
+//! state touches, and the thread running a task can hand out a new handle
+//! to it.
 
 use std::cell::{Cell, UnsafeCell};
 use std::pin::Pin;
