@@ -228,7 +228,7 @@ impl Snapshot {
 
     /// The processes as a forest: each process under the process that
     /// spawned it (a supervisor's children under it), the roots being
-    /// those whose parent is gone or who had none. Children are in spawn
+    /// those whose parent is gone or who had none. Children are in id
     /// order.
     ///
     /// # Examples
@@ -265,10 +265,17 @@ impl Snapshot {
                 _ => roots.push(i),
             }
         }
-        // Built from the leaves up (a child's id is above its parent's,
-        // so reverse id order visits children first), without recursion.
+        // Built from the leaves up, in an order found without recursion:
+        // ids say nothing of who came first (each thread numbers from a
+        // block of its own).
+        let mut order = Vec::with_capacity(n);
+        let mut stack: Vec<usize> = roots.clone();
+        while let Some(i) = stack.pop() {
+            order.push(i);
+            stack.extend(kids[i].iter().copied());
+        }
         let mut built: Vec<Option<Tree>> = vec![None; n];
-        for i in (0..n).rev() {
+        for &i in order.iter().rev() {
             let children = kids[i].iter().filter_map(|&k| built[k].take()).collect();
             built[i] = Some(Tree {
                 process: self.processes[i].clone(),
@@ -329,7 +336,7 @@ pub struct Tree {
     /// The process.
     #[serde(flatten)]
     pub process: ProcessInfo,
-    /// The processes it spawned that are alive, in spawn order.
+    /// The processes it spawned that are alive, in id order.
     pub children: Vec<Tree>,
 }
 
@@ -998,5 +1005,58 @@ pub(crate) fn set_child<M: Send + 'static>(shared: &Shared<M>, child_id: &Arc<st
         let labels = &mut st.ext().labels;
         labels.child_id = Some(child_id.clone());
         labels.restarts = restarts;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn process(serial: u64, parent: Option<u64>) -> ProcessInfo {
+        let id = |serial| ProcessId {
+            node: NodeId::LOCAL,
+            serial,
+        };
+        ProcessInfo {
+            id: id(serial),
+            name: None,
+            label: None,
+            child_id: None,
+            parent: parent.map(id),
+            supervisor: false,
+            status: Status::Waiting,
+            mailbox: 0,
+            received: 0,
+            sent: 0,
+            links: Vec::new(),
+            monitors: Vec::new(),
+            monitored_by: 0,
+            trap_exit: false,
+            restarts: 0,
+            uptime: Duration::ZERO,
+            message_type: "()",
+        }
+    }
+
+    #[test]
+    fn the_tree_keeps_children_whose_ids_are_below_their_parents() {
+        // On tokio each thread numbers from a block of its own: a child
+        // spawned on another thread can have the smaller id.
+        let snap = Snapshot {
+            at: Duration::ZERO,
+            processes: vec![
+                process(5, Some(2048)),
+                process(7, Some(5)),
+                process(2048, None),
+                process(2050, Some(2048)),
+            ],
+        };
+        let tree = snap.tree();
+        assert_eq!(tree.len(), 1);
+        let root = &tree[0];
+        assert_eq!(root.process.id.serial, 2048);
+        let kids: Vec<u64> = root.children.iter().map(|c| c.process.id.serial).collect();
+        assert_eq!(kids, [5, 2050]);
+        assert_eq!(root.children[0].children[0].process.id.serial, 7);
     }
 }

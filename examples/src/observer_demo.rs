@@ -6,7 +6,7 @@
 //! ├── cache       registered as "cache"; answers calls
 //! ├── logger      drains its mailbox once a second: its mailbox fills and empties
 //! ├── workers (one_for_one, 10 restarts in 10 s)
-//! │   ├── worker-1   take jobs, call the cache, log; one job in 150 crashes its worker
+//! │   ├── worker-1   take jobs, call the cache, log; one job in 601 crashes its worker
 //! │   ├── worker-2
 //! │   └── worker-3
 //! └── feeder      sends a job to a worker every 5 ms
@@ -112,7 +112,7 @@ async fn worker(mut ctx: Ctx<Job>, n: u64) {
         if let Some(logger) = whereis::<String>("logger") {
             let _ = logger.try_send(format!("worker-{n} did job {job}"));
         }
-        if job % 150 == 149 {
+        if job % 601 == 600 {
             panic!("worker-{n} crashed on job {job}");
         }
     }
