@@ -23,13 +23,17 @@ use crate::{api, assets, stream};
 ///
 /// # Examples
 ///
-/// ```no_run
-/// use actor_observer::Observer;
+/// ```
+/// use actor_observer::{Observer, ObserverError};
 ///
-/// # async fn run() -> Result<(), actor_observer::ObserverError> {
-/// let serving = Observer::new().token("s3cret").serve("127.0.0.1:7070").await?;
-/// println!("{}", serving.url());
-/// # Ok(()) }
+/// actor_core::Runtime::tokio().block_on(async {
+///     let serving = Observer::new().token("s3cret")?.serve("127.0.0.1:0").await?;
+///     assert_eq!(serving.token(), "s3cret");
+///     assert!(matches!(Observer::new().token("has space"), Err(ObserverError::BadToken)));
+///     serving.stop();
+///     Ok::<(), ObserverError>(())
+/// })
+/// .unwrap();
 /// ```
 #[derive(Clone)]
 pub struct Observer {
