@@ -982,7 +982,7 @@ pub(crate) fn info<M: Send + 'static>(
         mailbox: st.queue.len() + stats.local(),
         received,
         sent,
-        links: ext.map(|e| e.links.ids()).unwrap_or_default(),
+        links: ext.map(|e| e.links.keys()).unwrap_or_default(),
         monitors: ext.map_or_else(Vec::new, |e| {
             let mut m: Vec<ProcessId> = e.monitoring.values().map(|c| c.id()).collect();
             m.sort();

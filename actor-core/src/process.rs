@@ -164,10 +164,8 @@ pub(crate) struct State<M> {
 
 pub(crate) struct Ext<M> {
     pub(crate) links: Links,
-    /// Who watches this process, by monitor: ordered by reference (the
-    /// order they were set up on the deterministic runtime), removed
-    /// without a scan.
-    pub(crate) watchers: BTreeMap<MonitorRef, Arc<dyn Watcher>>,
+    /// Who watches this process, by monitor.
+    pub(crate) watchers: Keyed<MonitorRef, Arc<dyn Watcher>>,
     /// The monitors this process holds on others, removed from their
     /// targets when it ends.
     pub(crate) monitoring: HashMap<MonitorRef, Arc<dyn Core>>,
@@ -185,67 +183,86 @@ pub(crate) struct Ext<M> {
     pub(crate) labels: Labels,
 }
 
-/// A process's links: a list (exit signals go out in an order that depends
-/// only on the links made and removed, the same on every run), indexed by
-/// id once it grows, so that a supervisor of many children links and
-/// unlinks without a scan.
-#[derive(Default)]
-pub(crate) struct Links {
-    list: Vec<Arc<dyn Core>>,
-    index: Option<std::collections::HashMap<ProcessId, usize>>,
+/// A short list that is indexed once it grows: a process's links (by the
+/// other process) and its watchers (by monitor). Entries keep an order
+/// that depends only on the inserts and removals made (exit signals and
+/// Downs go out the same way on every run), a few are found by a scan, and
+/// many (a supervisor's children, a server's monitoring clients) by the
+/// index, so removal never scans a long list.
+pub(crate) struct Keyed<K, V> {
+    list: Vec<(K, V)>,
+    index: Option<HashMap<K, usize>>,
 }
 
-impl Links {
+impl<K, V> Default for Keyed<K, V> {
+    fn default() -> Self {
+        Keyed {
+            list: Vec::new(),
+            index: None,
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V> Keyed<K, V> {
     const INDEX_FROM: usize = 16;
 
-    fn position(&self, id: ProcessId) -> Option<usize> {
+    fn position(&self, key: K) -> Option<usize> {
         match &self.index {
-            Some(index) => index.get(&id).copied(),
-            None => self.list.iter().position(|l| l.id() == id),
+            Some(index) => index.get(&key).copied(),
+            None => self.list.iter().position(|(k, _)| *k == key),
         }
     }
 
-    /// Adds a link; linking twice is one link. `false` if it existed.
-    pub(crate) fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) -> bool {
-        if self.position(id).is_some() {
+    /// Adds an entry; `false` (and nothing changed) if the key is there.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> bool {
+        if self.position(key).is_some() {
             return false;
         }
-        self.list.push(other);
+        self.list.push((key, value));
         if let Some(index) = &mut self.index {
-            index.insert(id, self.list.len() - 1);
+            index.insert(key, self.list.len() - 1);
         } else if self.list.len() > Self::INDEX_FROM {
-            let index = self.list.iter().enumerate().map(|(i, l)| (l.id(), i));
+            let index = self.list.iter().enumerate().map(|(i, (k, _))| (*k, i));
             self.index = Some(index.collect());
         }
         true
     }
 
-    /// The linked processes' ids, in link order.
-    pub(crate) fn ids(&self) -> Vec<ProcessId> {
-        self.list.iter().map(|l| l.id()).collect()
-    }
-
-    /// Removes a link; `false` if there was none.
-    fn remove(&mut self, id: ProcessId) -> bool {
-        let Some(i) = self.position(id) else {
-            return false;
-        };
-        self.list.swap_remove(i);
+    /// Removes an entry.
+    pub(crate) fn remove(&mut self, key: K) -> Option<V> {
+        let i = self.position(key)?;
+        let (_, value) = self.list.swap_remove(i);
         if let Some(index) = &mut self.index {
-            index.remove(&id);
-            if let Some(moved) = self.list.get(i) {
-                index.insert(moved.id(), i);
+            index.remove(&key);
+            if let Some((moved, _)) = self.list.get(i) {
+                index.insert(*moved, i);
             }
         }
-        true
+        Some(value)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// The keys, in the list's order.
+    pub(crate) fn keys(&self) -> Vec<K> {
+        self.list.iter().map(|(k, _)| *k).collect()
+    }
+
+    pub(crate) fn into_values(self) -> impl Iterator<Item = (K, V)> {
+        self.list.into_iter()
     }
 }
+
+/// A process's links, by the other process.
+pub(crate) type Links = Keyed<ProcessId, Arc<dyn Core>>;
 
 impl<M> Default for Ext<M> {
     fn default() -> Self {
         Ext {
             links: Links::default(),
-            watchers: BTreeMap::new(),
+            watchers: Keyed::default(),
             monitoring: HashMap::new(),
             send_waiters: BTreeMap::new(),
             next_ticket: 0,
@@ -340,8 +357,11 @@ impl<M: Send + 'static> Shared<M> {
         }
         // A signal along a link that no longer exists (it was removed as
         // the signal was sent) is dropped, as Erlang's unlink guarantees.
-        if linked && !st.ext.as_mut().is_some_and(|ext| ext.links.remove(from)) {
-            return;
+        if linked {
+            let had_link = st.ext.as_mut().and_then(|ext| ext.links.remove(from));
+            if had_link.is_none() {
+                return;
+            }
         }
         if let Some(trap) = st.ext.as_ref().and_then(|e| e.trap) {
             let msg = trap(Exit {
@@ -392,7 +412,7 @@ impl<M: Send + 'static> Shared<M> {
             .lock()
             .ext
             .as_mut()
-            .and_then(|ext| ext.watchers.remove(&mref));
+            .and_then(|ext| ext.watchers.remove(mref));
         // Dropped outside the lock: a watcher may be another process.
         drop(removed);
     }
@@ -669,10 +689,10 @@ fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
         for (mref, target) in ext.monitoring {
             target.remove_watcher(mref);
         }
-        for link in ext.links.list {
+        for (_, link) in ext.links.into_values() {
             link.exit_signal(id, &reason, true);
         }
-        for (mref, w) in ext.watchers {
+        for (mref, w) in ext.watchers.into_values() {
             w.down(Down {
                 monitor: mref,
                 id,

@@ -215,8 +215,8 @@ where
     task.init(|b| b.fill(body(ctx)));
     runtime::trace_spawn(id, parent);
     tracing::trace!(pid = %id, "spawn");
-    let core: Arc<dyn Core> = proc.clone();
-    place.start(task, core, &proc.shared().key, opts.system, || {
+    let core: std::sync::Weak<dyn Core> = Arc::downgrade(&task) as _;
+    place.start(task, id, core, &proc.shared().key, opts.system, || {
         Event::Spawned {
             id,
             parent,

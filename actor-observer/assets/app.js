@@ -152,12 +152,19 @@ async function showOverview() {
       <div class="card"><div class="muted">messages received / s</div><div class="value" id="overview-rate">…</div></div>
       <div class="card"><div class="muted">messages sent / s</div><div class="value" id="overview-sent">…</div></div>
       <div class="card"><div class="muted">memory (resident)</div><div class="value" id="overview-rss">…</div></div>
+      <div class="card"><div class="muted">nodes</div><div class="value" id="overview-nodes">…</div><div class="muted" id="overview-node-list"></div></div>
     </div>
     <div class="charts">
       <div class="chart"><div class="muted">processes, last minutes</div><svg id="chart-processes" viewBox="0 0 600 140" preserveAspectRatio="none"></svg></div>
       <div class="chart"><div class="muted">messages received / s</div><svg id="chart-rate" viewBox="0 0 600 140" preserveAspectRatio="none"></svg></div>
       <div class="chart"><div class="muted">memory (MiB)</div><svg id="chart-rss" viewBox="0 0 600 140" preserveAspectRatio="none"></svg></div>
     </div>`;
+  getJson("api/nodes")
+    .then((n) => {
+      $("#overview-nodes").textContent = 1 + n.others.length;
+      $("#overview-node-list").innerHTML = [`this node (${n.this})`, ...n.others.map((o) => `${esc(o.name)} (${o.id})`)].join("<br>");
+    })
+    .catch(() => {});
   try {
     const o = await getJson("api/overview");
     ui.history = o.history;

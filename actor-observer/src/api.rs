@@ -242,6 +242,16 @@ pub(crate) async fn overview(AxState(state): AxState<Arc<State>>) -> Json<Overvi
     })
 }
 
+/// This node and the others the program told the observer of.
+pub(crate) async fn nodes(AxState(state): AxState<Arc<State>>) -> Response {
+    let others = state.nodes.as_ref().map(|f| f()).unwrap_or_default();
+    Json(json!({
+        "this": actor_core::NodeId::LOCAL.0,
+        "others": others,
+    }))
+    .into_response()
+}
+
 pub(crate) async fn log(AxState(state): AxState<Arc<State>>) -> Response {
     Json(state.log()).into_response()
 }

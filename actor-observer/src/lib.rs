@@ -20,6 +20,7 @@
 //! | `POST /api/processes/{id}/restart` | has its supervisor restart it (token needed) |
 //! | `GET /api/tree` | the supervision tree |
 //! | `GET /api/overview`, `GET /api/log` | counts and the last ten minutes of samples; the recent events |
+//! | `GET /api/nodes` | this node and the others ([`Observer::nodes`]) |
 //! | `GET /api/events` | server-sent events: `sample`, `log`, and with `?table=true` the table's changed rows |
 //!
 //! Actions need `Authorization: Bearer TOKEN`: 401 without it, 403 with a
@@ -50,4 +51,4 @@ mod stream;
 
 pub use axum;
 pub use error::ObserverError;
-pub use server::{Observer, Serving, serve};
+pub use server::{Node, Observer, Serving, serve};

@@ -40,6 +40,30 @@ pub struct Observer {
     token: Arc<str>,
     pages: Vec<Page>,
     extra: Router,
+    nodes: Option<NodesFn>,
+}
+
+/// Lists the nodes this one is connected to.
+pub(crate) type NodesFn = Arc<dyn Fn() -> Vec<Node> + Send + Sync>;
+
+/// A node the overview lists: see [`Observer::nodes`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Node {
+    /// Its id (the `node` of its processes' ids).
+    pub id: u32,
+    /// Its name.
+    pub name: String,
+}
+
+impl Node {
+    /// A node with this id and name.
+    pub fn new(id: actor_core::NodeId, name: impl Into<String>) -> Self {
+        Node {
+            id: id.0,
+            name: name.into(),
+        }
+    }
 }
 
 impl fmt::Debug for Observer {
@@ -63,7 +87,27 @@ impl Observer {
             token: Arc::from(random_token()),
             pages: Vec::new(),
             extra: Router::new(),
+            nodes: None,
         }
+    }
+
+    /// Lists other nodes on the overview (and at `GET /api/nodes`): `nodes`
+    /// is asked each time a page wants them. With actor-net:
+    /// `Observer::new().nodes(move || node.nodes().into_iter().map(|n|
+    /// Node::new(n.id, n.name)).collect())`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::NodeId;
+    /// use actor_observer::{Node, Observer};
+    ///
+    /// let observer = Observer::new().nodes(|| vec![Node::new(NodeId(2), "b@host")]);
+    /// # drop(observer);
+    /// ```
+    pub fn nodes(mut self, nodes: impl Fn() -> Vec<Node> + Send + Sync + 'static) -> Self {
+        self.nodes = Some(Arc::new(nodes));
+        self
     }
 
     /// Uses `token` for the actions instead of a random one.
@@ -125,7 +169,12 @@ impl Observer {
     /// });
     /// ```
     pub fn router(&self) -> Router {
-        let state = State::new(Observed::current(), self.token.clone(), self.pages.clone());
+        let state = State::new(
+            Observed::current(),
+            self.token.clone(),
+            self.pages.clone(),
+            self.nodes.clone(),
+        );
         start_sampler(&state);
         Router::new()
             .route("/", get(assets::index))
@@ -139,6 +188,7 @@ impl Observer {
             .route("/api/processes/{id}/restart", post(api::restart))
             .route("/api/tree", get(api::tree))
             .route("/api/log", get(api::log))
+            .route("/api/nodes", get(api::nodes))
             .route("/api/events", get(stream::events))
             .with_state(state)
             .merge(self.extra.clone())

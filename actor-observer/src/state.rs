@@ -78,10 +78,16 @@ pub(crate) struct State {
     /// The latest snapshot, taken once a second while a page streams the
     /// table (its receivers count the pages).
     pub(crate) table: watch::Sender<Arc<Snapshot>>,
+    pub(crate) nodes: Option<crate::server::NodesFn>,
 }
 
 impl State {
-    pub(crate) fn new(observed: Observed, token: Arc<str>, pages: Vec<Page>) -> Arc<Self> {
+    pub(crate) fn new(
+        observed: Observed,
+        token: Arc<str>,
+        pages: Vec<Page>,
+        nodes: Option<crate::server::NodesFn>,
+    ) -> Arc<Self> {
         Arc::new(State {
             observed,
             token,
@@ -90,6 +96,7 @@ impl State {
             log: Mutex::new(VecDeque::with_capacity(LOG)),
             live: broadcast::channel(1024).0,
             table: watch::channel(Arc::new(Snapshot::default())).0,
+            nodes,
         })
     }
 

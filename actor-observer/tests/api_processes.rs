@@ -105,3 +105,25 @@ fn the_live_stream_sends_the_table_then_only_what_changed() {
     assert_eq!(next["rows"].as_array().unwrap().len(), 1);
     assert_eq!(next["rows"][0]["received"], 1);
 }
+
+#[test]
+fn the_nodes_the_program_names_are_listed_beside_this_one() {
+    let rt = actor_core::Runtime::tokio();
+    let serving = rt.block_on(async {
+        actor_observer::Observer::new()
+            .nodes(|| vec![actor_observer::Node::new(actor_core::NodeId(3), "b@host")])
+            .serve("127.0.0.1:0")
+            .await
+            .unwrap()
+    });
+    let (status, nodes) = get(&format!("{}api/nodes", serving.url()));
+    assert_eq!(status, 200);
+    assert_eq!(nodes["this"], 0);
+    assert_eq!(
+        nodes["others"],
+        serde_json::json!([{ "id": 3, "name": "b@host" }])
+    );
+    let sys = start();
+    let (_, alone) = get(&sys.url("api/nodes"));
+    assert_eq!(alone["others"], serde_json::json!([]));
+}

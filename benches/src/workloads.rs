@@ -29,11 +29,19 @@ pub(crate) enum Workload {
     /// actor-sim's robot world as processes, against the plain loop computing
     /// the same rules (actor-core only: the peers have no robot world).
     RobotWorld,
+    /// Sequential round trips between two processes in two OS processes
+    /// (two nodes), through a local nats-server or Erlang distribution.
+    RemotePingPong,
+    /// One process tells many messages to a process in another OS process,
+    /// then waits for one barrier.
+    RemoteTell,
+    /// Sequential request/replies to a process in another OS process.
+    RemoteCall,
 }
 
 impl Workload {
     /// All workloads, in table order.
-    pub(crate) const ALL: [Workload; 7] = [
+    pub(crate) const ALL: [Workload; 10] = [
         Workload::PingPong,
         Workload::FanIn,
         Workload::Ask,
@@ -41,6 +49,9 @@ impl Workload {
         Workload::Ring,
         Workload::Skynet,
         Workload::RobotWorld,
+        Workload::RemotePingPong,
+        Workload::RemoteTell,
+        Workload::RemoteCall,
     ];
 
     /// The name used on the command line, in the JSON and by the Erlang module.
@@ -53,7 +64,18 @@ impl Workload {
             Workload::Ring => "ring",
             Workload::Skynet => "skynet",
             Workload::RobotWorld => "robot-world",
+            Workload::RemotePingPong => "remote-ping-pong",
+            Workload::RemoteTell => "remote-tell",
+            Workload::RemoteCall => "remote-call",
         }
+    }
+
+    /// Whether it runs between two OS processes (two nodes).
+    pub(crate) fn is_remote(self) -> bool {
+        matches!(
+            self,
+            Workload::RemotePingPong | Workload::RemoteTell | Workload::RemoteCall
+        )
     }
 
     /// The metrics this workload yields, in table order.
@@ -66,6 +88,9 @@ impl Workload {
             Workload::Ring => &[Metric::Ring],
             Workload::Skynet => &[Metric::Skynet, Metric::SkynetRss],
             Workload::RobotWorld => &[Metric::RobotWorld, Metric::RobotWorldVsLoop],
+            Workload::RemotePingPong => &[Metric::RemotePingPong],
+            Workload::RemoteTell => &[Metric::RemoteTell],
+            Workload::RemoteCall => &[Metric::RemoteCallMean, Metric::RemoteCallP99],
         }
     }
 
@@ -80,6 +105,9 @@ impl Workload {
             Workload::Ring => vec![counts.ring_processes, counts.ring_hops],
             Workload::Skynet => vec![counts.skynet_leaves],
             Workload::RobotWorld => vec![counts.robot_world_robots, counts.robot_world_ticks],
+            Workload::RemotePingPong => vec![counts.remote_round_trips],
+            Workload::RemoteTell => vec![counts.remote_tells],
+            Workload::RemoteCall => vec![counts.remote_calls],
         }
     }
 }
@@ -107,6 +135,12 @@ pub(crate) struct Counts {
     pub(crate) robot_world_robots: u64,
     /// `robot-world`: ticks of the world.
     pub(crate) robot_world_ticks: u64,
+    /// `remote-ping-pong`: round trips between the two OS processes.
+    pub(crate) remote_round_trips: u64,
+    /// `remote-tell`: messages told to the other OS process.
+    pub(crate) remote_tells: u64,
+    /// `remote-call`: sequential calls to the other OS process.
+    pub(crate) remote_calls: u64,
 }
 
 impl Counts {
@@ -122,6 +156,9 @@ impl Counts {
         skynet_leaves: 1_000_000,
         robot_world_robots: 100_000,
         robot_world_ticks: 50,
+        remote_round_trips: 20_000,
+        remote_tells: 1_000_000,
+        remote_calls: 20_000,
     };
 
     /// Smaller counts for `--quick`, so the whole run stays under two minutes.
@@ -136,6 +173,9 @@ impl Counts {
         skynet_leaves: 100_000,
         robot_world_robots: 50_000,
         robot_world_ticks: 20,
+        remote_round_trips: 5_000,
+        remote_tells: 200_000,
+        remote_calls: 5_000,
     };
 
     /// The counts for a run, quick or not.
@@ -211,6 +251,14 @@ pub(crate) enum Metric {
     RobotWorld,
     /// The robot world's rate as a fraction of the plain loop's.
     RobotWorldVsLoop,
+    /// Round trips per second between two OS processes.
+    RemotePingPong,
+    /// Messages per second into a process of another OS process.
+    RemoteTell,
+    /// Mean microseconds per call to another OS process.
+    RemoteCallMean,
+    /// 99th percentile microseconds per call to another OS process.
+    RemoteCallP99,
 }
 
 impl Metric {
@@ -228,15 +276,21 @@ impl Metric {
             Metric::SkynetRss => "skynet-rss",
             Metric::RobotWorld => "robot-world",
             Metric::RobotWorldVsLoop => "robot-world-vs-loop",
+            Metric::RemotePingPong => "remote-ping-pong",
+            Metric::RemoteTell => "remote-tell",
+            Metric::RemoteCallMean => "remote-call",
+            Metric::RemoteCallP99 => "remote-call-p99",
         }
     }
 
     /// The unit of the value.
     pub(crate) fn unit(self) -> &'static str {
         match self {
-            Metric::PingPong => "round trips/s",
-            Metric::FanIn => "messages/s",
-            Metric::AskMean | Metric::AskP99 => "µs",
+            Metric::PingPong | Metric::RemotePingPong => "round trips/s",
+            Metric::FanIn | Metric::RemoteTell => "messages/s",
+            Metric::AskMean | Metric::AskP99 | Metric::RemoteCallMean | Metric::RemoteCallP99 => {
+                "µs"
+            }
             Metric::Spawn => "processes/s",
             Metric::SpawnMemory => "bytes/process",
             Metric::Ring => "hops/s",
@@ -257,6 +311,8 @@ impl Metric {
                 | Metric::Ring
                 | Metric::RobotWorld
                 | Metric::RobotWorldVsLoop
+                | Metric::RemotePingPong
+                | Metric::RemoteTell
         )
     }
 
@@ -276,6 +332,10 @@ impl Metric {
             Metric::SkynetRss => o.peak_rss_bytes? as f64 / 1e6,
             Metric::RobotWorld => per_sec(counts.robot_world_robots * counts.robot_world_ticks),
             Metric::RobotWorldVsLoop => o.baseline_ns? as f64 / o.elapsed_ns as f64,
+            Metric::RemotePingPong => per_sec(counts.remote_round_trips),
+            Metric::RemoteTell => per_sec(counts.remote_tells),
+            Metric::RemoteCallMean => o.elapsed_ns as f64 / 1e3 / counts.remote_calls as f64,
+            Metric::RemoteCallP99 => o.p99_ns? as f64 / 1e3,
         })
     }
 }

@@ -6,24 +6,22 @@
 
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: observer_demo [--port N]
+use clap::Parser;
 
-Starts a supervision tree with some load (workers that crash now and then
-and are restarted) and serves the observer on 127.0.0.1:N (default 7070,
-0 for any free port) until killed.";
+/// Starts a supervision tree with some load (workers that call a cache,
+/// log, and crash now and then to be restarted) and serves the observer on
+/// 127.0.0.1 until killed. Prints the page's address and `token: TOKEN`,
+/// the token that killing or restarting from the page needs.
+#[derive(Parser)]
+#[command(name = "observer_demo")]
+pub(crate) struct Args {
+    /// The TCP port to serve the observer on (0: any free port).
+    #[arg(long, default_value_t = 7070)]
+    pub(crate) port: u16,
+}
 
 fn main() -> ExitCode {
-    let port = match parse(std::env::args().skip(1)) {
-        Ok(Some(port)) => port,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            eprintln!("observer_demo: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let port = Args::parse().port;
     // Crashes are part of the demo: one line each, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         let msg = info
@@ -54,22 +52,4 @@ fn main() -> ExitCode {
         serving.pid().wait().await;
         ExitCode::FAILURE
     })
-}
-
-/// `Some(port)`, or `None` for `--help`.
-fn parse(mut args: impl Iterator<Item = String>) -> Result<Option<u16>, String> {
-    let mut port = 7070;
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port" => {
-                let value = args.next().ok_or("--port needs a number")?;
-                port = value
-                    .parse()
-                    .map_err(|_| format!("--port {value:?} is not a port number (0 to 65535)"))?;
-            }
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(Some(port))
 }

@@ -179,30 +179,29 @@ impl Place {
         }
     }
 
-    /// Starts a process's task and enters it in the runtime's table.
     /// Starts a process's task and enters it in the runtime's table;
     /// `event` tells the runtime's listeners, if any.
     pub(crate) fn start(
         self,
         task: Arc<dyn Run>,
-        core: Arc<dyn Core>,
+        id: ProcessId,
+        core: std::sync::Weak<dyn Core>,
         key: &AtomicU32,
         system: bool,
         event: impl FnOnce() -> Event,
     ) {
         match self {
             Place::Pool(s) => {
-                let k = s.table.insert(core.id().serial, Arc::downgrade(&core));
+                let k = s.table.insert(id.serial, core);
                 key.store(k, Ordering::Relaxed);
                 s.hub.emit(event);
                 task.queued();
                 s.spawn(task);
             }
             Place::Det(ex) => {
-                let id = core.id();
                 ex.hub.emit(event);
                 ex.spawn(
-                    Some((id, Arc::downgrade(&core), system)),
+                    Some((id, core, system)),
                     Box::pin(deterministic::unbudgeted(DetRun(task))),
                 );
             }

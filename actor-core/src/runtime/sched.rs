@@ -138,15 +138,33 @@ impl Scheduler {
             },
             Err(_) => Some(task),
         });
-        if let Some(task) = task {
-            self.shared.push(task);
+        match task {
+            Some(task) => {
+                self.shared.push(task);
+                self.notify();
+            }
+            None => self.notify_local(),
         }
-        self.notify();
     }
 
-    /// Wakes one parked worker, if any.
+    /// Wakes one parked worker, if any, after a push to the shared queue:
+    /// the fence orders the push before the look at the parked count, so
+    /// that a worker parking at the same time sees the one or the other.
     fn notify(&self) {
         fence(Ordering::SeqCst);
+        self.wake_one();
+    }
+
+    /// After a push to a worker's own queue: that worker runs what it
+    /// pushed in any case, so a parked worker is worth waking only to
+    /// share the load, and a missed one costs no lost task. No fence.
+    fn notify_local(&self) {
+        if self.parked.load(Ordering::Relaxed) != 0 {
+            self.wake_one();
+        }
+    }
+
+    fn wake_one(&self) {
         if self.parked.load(Ordering::SeqCst) == 0 {
             return;
         }
@@ -201,7 +219,7 @@ impl Schedule for Scheduler {
         });
         match task {
             None => {}
-            Some(None) => self.notify(),
+            Some(None) => self.notify_local(),
             Some(Some(task)) => {
                 self.shared.push(task);
                 self.notify();
