@@ -51,6 +51,7 @@ mod stats;
 
 pub use config::NodeConfig;
 pub use error::Error;
+pub use global::NAME_CONFLICT;
 pub use membership::{DownReason, NodeDown, NodeEvent, NodeEvents, NodeInfo, NodeMonitor};
 pub use node::Node;
 pub use server::NatsServer;

@@ -2,6 +2,8 @@
 //! events that say something happened.
 #![allow(dead_code)] // each test file uses a part of it
 
+pub(crate) mod proxy;
+
 use std::future::Future;
 use std::time::Duration;
 
@@ -78,4 +80,34 @@ pub(crate) async fn until_deleted(url: &str, name: &str) {
         }
     })
     .await
+}
+
+/// Waits until the key `name` of cluster `c`'s names bucket holds `owner`.
+pub(crate) async fn until_held(url: &str, name: &str, owner: actor_core::ProcessId) {
+    use futures::StreamExt;
+    let client = async_nats::connect(url).await.unwrap();
+    let names = async_nats::jetstream::new(client)
+        .get_key_value("actor_c_names")
+        .await
+        .unwrap();
+    let mut watch = names.watch_with_history(name).await.unwrap();
+    within(&format!("{name} held by {owner}"), async {
+        while let Some(entry) = watch.next().await {
+            let entry = entry.unwrap();
+            if entry.operation == async_nats::jetstream::kv::Operation::Put
+                && postcard_pid(&entry.value) == Some(owner)
+            {
+                return;
+            }
+        }
+    })
+    .await
+}
+
+/// The process id at the start of a global name's value (postcard: the
+/// owner's id comes first).
+fn postcard_pid(value: &[u8]) -> Option<actor_core::ProcessId> {
+    postcard::take_from_bytes::<actor_core::ProcessId>(value)
+        .ok()
+        .map(|(pid, _)| pid)
 }
