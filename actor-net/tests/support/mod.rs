@@ -13,12 +13,23 @@ use actor_net::{Node, NodeConfig, NodeEvent};
 /// The longest any test waits for an event before it fails.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(15);
 
-/// A node configuration with quick heartbeats (100 ms) and a short grace
-/// period (1 s), so that losses are seen quickly.
+/// A node configuration for tests that do not lose a node: a grace period
+/// far longer than any test waits, so that a test process starved of CPU
+/// (a loaded CI machine) never sees a live node declared down. Only a
+/// goodbye makes a node down within such a test.
+pub(crate) fn steady(url: &str, cluster: &str, name: &str) -> NodeConfig {
+    NodeConfig::new(url, cluster, name)
+        .heartbeat(Duration::from_millis(200))
+        .grace(Duration::from_secs(600))
+}
+
+/// A node configuration for tests that wait for a node loss to be
+/// detected: heartbeats every 100 ms and a grace period of 3 s, above the
+/// stalls of a loaded 2-core machine and well within [`PATIENCE`].
 pub(crate) fn quick(url: &str, cluster: &str, name: &str) -> NodeConfig {
     NodeConfig::new(url, cluster, name)
         .heartbeat(Duration::from_millis(100))
-        .grace(Duration::from_secs(1))
+        .grace(Duration::from_secs(3))
 }
 
 /// `fut`, or a panic naming `what` after [`PATIENCE`].
