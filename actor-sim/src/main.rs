@@ -24,7 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let args = cli::Args::from_env();
     if let (Some(index), Some(nats)) = (args.robot_node, &args.nats) {
-        return match nodes::robot_node(index, nats, &args.cluster) {
+        return match nodes::robot_node(index, nats, &args.cluster, args.grace) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("robot-world: robot node {index}: error: {e}");

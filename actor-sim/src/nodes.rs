@@ -70,6 +70,8 @@ pub(crate) struct NodesConfig {
     pub(crate) program: PathBuf,
     /// Kill the first robot node's OS process when this tick begins.
     pub(crate) kill_node_at: Option<u64>,
+    /// The grace period of every node (actor-net's default if `None`).
+    pub(crate) grace: Option<Duration>,
     /// tokio's current-thread runtime rather than the multi-thread one.
     pub(crate) current_thread: bool,
 }
@@ -235,9 +237,14 @@ impl RobotNodes {
             waits: Vec::new(),
         };
         for index in 1..=count {
-            let mut child = tokio::process::Command::new(&config.program)
+            let mut command = tokio::process::Command::new(&config.program);
+            command
                 .args(["--robot-node", &index.to_string(), "--nats", url])
-                .args(["--cluster", &config.cluster])
+                .args(["--cluster", &config.cluster]);
+            if let Some(grace) = config.grace {
+                command.args(["--grace", &grace.as_secs_f64().to_string()]);
+            }
+            let mut child = command
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .kill_on_drop(true)
@@ -317,7 +324,7 @@ async fn world_node(
     recorder: Recorder,
     setup_from: Instant,
 ) -> Result<Outcome, SimError> {
-    let node = Node::connect(NodeConfig::new(url, &config.cluster, "world"))
+    let node = Node::connect(node_config(url, &config.cluster, "world", config.grace))
         .await
         .map_err(SimError::Net)?;
     let (events_tx, mut events) = mpsc::unbounded_channel();
@@ -710,9 +717,15 @@ impl World {
 
 /// A robot node: connects, says hello to the World node with its host, and
 /// runs robots until the World node is gone.
-pub(crate) fn robot_node(index: usize, nats: &str, cluster: &str) -> Result<(), SimError> {
+pub(crate) fn robot_node(
+    index: usize,
+    nats: &str,
+    cluster: &str,
+    grace: Option<Duration>,
+) -> Result<(), SimError> {
     Runtime::tokio().block_on(async {
-        let node = Node::connect(NodeConfig::new(nats, cluster, format!("robots-{index}")))
+        let name = format!("robots-{index}");
+        let node = Node::connect(node_config(nats, cluster, &name, grace))
             .await
             .map_err(SimError::Net)?;
         let gatherer = node
@@ -746,6 +759,15 @@ pub(crate) fn robot_node(index: usize, nats: &str, cluster: &str) -> Result<(), 
         node.shutdown().await;
         Ok(())
     })
+}
+
+/// The configuration of a node of the run.
+fn node_config(url: &str, cluster: &str, name: &str, grace: Option<Duration>) -> NodeConfig {
+    let config = NodeConfig::new(url, cluster, name);
+    match grace {
+        Some(grace) => config.grace(grace),
+        None => config,
+    }
 }
 
 /// Returns once `node` sees `other` up.

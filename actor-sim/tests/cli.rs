@@ -51,6 +51,8 @@ fn bad_flags_are_refused() {
     assert_usage_error(&["--frames", "f", "--every", "0"], "at least 1");
     assert_usage_error(&["--chaos", "13"], "--chaos 13");
     assert_usage_error(&["--nodes", "1"], "at least 2");
+    assert_usage_error(&["--nodes", "2", "--grace", "0.5"], "heartbeat");
+    assert_usage_error(&["--grace", "5"], "--nodes");
     assert_usage_error(&["--nats", "nats://127.0.0.1:4222"], "--nodes");
     assert_usage_error(&["--nodes", "2", "--runtime", "deterministic"], "tokio");
     assert_usage_error(&["--nodes", "2", "--chaos", "1"], "--kill-node-at");

@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::Instant;
 
 #[test]
 fn a_killed_robot_node_is_survived_and_the_trace_is_unchanged() {
@@ -25,14 +26,20 @@ fn a_killed_robot_node_is_survived_and_the_trace_is_unchanged() {
         String::from_utf8(out.stdout).unwrap()
     };
     run(&["--trace", "single.jsonl"]);
+    // A grace period of 3 s: the killed node is declared down after it,
+    // and a survivor starved of CPU for less is not.
+    let started = Instant::now();
     let summary = run(&[
         "--nodes",
+        "3",
+        "--grace",
         "3",
         "--kill-node-at",
         "60",
         "--trace",
         "killed.jsonl",
     ]);
+    eprintln!("the run across nodes took {:?}", started.elapsed());
 
     // Robots are placed in turn: robot node 1, the one killed, had the 15
     // odd-numbered robots of 30.
