@@ -12,20 +12,15 @@
 //!
 //! # Names after an outage
 //!
-//! A node cut off from NATS for longer than the grace period is down for
-//! the others, who purge its names; its processes may well be alive. The
-//! node re-asserts the names of its live processes: when its connection
-//! comes back it looks at each of them, and while connected it watches
-//! the bucket's subjects for a purge of one of them. A purged name is
-//! created again for the same process. A name that another process took
-//! meanwhile stays with that process, the one in the bucket; the process
-//! that lost it gets an exit signal with reason `global_name_conflict`
-//! (`NAME_CONFLICT`), as Erlang's `global` kills one of two processes
-//! registered under one name when a partition heals (here the signal can
-//! be trapped). A name deleted by
-//! [`unregister_global`](crate::Node::unregister_global) (a delete, not a
-//! purge) is let go. Only names a node registered for its own processes
-//! are re-asserted.
+//! Survivors purge (not delete) the names of a node they declare down, so
+//! that its node, if it was only cut off, can tell them from an
+//! unregistration. Every node watches the bucket's stream: a purge of a
+//! name it holds for a live process, or its own reconnection, makes it
+//! create the name again for that process; a name another process took
+//! meanwhile is let go, and the process gets an exit signal
+//! [`NAME_CONFLICT`]. Only names a node registered for its own processes
+//! are re-asserted. What users see is in the crate docs ("When NATS goes
+//! away").
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -45,7 +40,7 @@ use crate::node::Shared;
 const ATTEMPTS: usize = 100;
 
 /// The exit reason of a process whose global name another process took
-/// while its node was cut off (see the crate's "Names after an outage").
+/// while its node was cut off (see the crate docs, "When NATS goes away").
 ///
 /// # Examples
 ///
