@@ -3,7 +3,7 @@
 //! ```text
 //! robot-world [--ticks N] [--robots N] [--seed S] [--trace FILE] [--png FILE]
 //!             [--frames DIR --every K] [--chaos K] [--runtime tokio|deterministic]
-//!             [--nodes N [--nats URL] [--cluster NAME] [--kill-node-at T]]
+//!             [--nodes N [--nats URL] [--cluster NAME] [--grace SECONDS] [--kill-node-at T]]
 //! ```
 //!
 //! Bad flags print a usage message and exit with 2; an output that cannot be
