@@ -31,9 +31,10 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
 
 use crate::error::Error;
-use crate::membership::Liveness;
+use crate::membership::{Liveness, NodeEvent};
 use crate::node::Shared;
 
 /// How many times a registration or removal that lost a race is tried again.
@@ -266,13 +267,29 @@ pub(crate) fn validate(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether `node` is gone: known down, or unknown and silent to a ping.
+/// Whether `node` is gone: known down, or unknown (never heard of, or
+/// lost while this node's own connection was down) and not up after a
+/// grace period during which this node is connected: a live node's
+/// heartbeats reach it within that time. A ping would not do for a node
+/// lost during our own outage: frames to it are refused until it is up.
 async fn gone(shared: &Shared, node: NodeId) -> bool {
+    let mut events = shared.events.subscribe();
     match shared.liveness(node) {
-        Liveness::Up => false,
-        Liveness::Down => true,
-        Liveness::Unknown => shared.ping(node).await.is_err(),
+        Liveness::Up => return false,
+        Liveness::Down => return true,
+        Liveness::Unknown => {}
     }
+    let up = async {
+        loop {
+            match events.recv().await {
+                Ok(NodeEvent::Up(info)) if info.id == node => return,
+                Err(broadcast::error::RecvError::Closed) => return,
+                _ => {}
+            }
+        }
+    };
+    let _ = tokio::time::timeout(shared.grace, up).await;
+    shared.is_connected() && shared.liveness(node) != Liveness::Up
 }
 
 /// The current owner of `name` and the entry's revision, if it has one.

@@ -326,6 +326,11 @@ impl Shared {
         self.members().liveness(node)
     }
 
+    /// Whether the NATS connection is up, as its events say.
+    pub(crate) fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
     /// Whether shutdown has begun.
     pub(crate) fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
