@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -76,6 +77,13 @@ pub(crate) struct Args {
     /// Run as robot node K of a run on `--nodes` (started by it).
     #[arg(long, value_name = "K", hide = true, requires = "nats")]
     pub(crate) robot_node: Option<usize>,
+    /// Serve the observer and a live view of the world on ADDR (such as
+    /// 127.0.0.1:7070) while the world runs; tokio runtimes only.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) observe: Option<SocketAddr>,
+    /// Make each tick take at least MS milliseconds (0: as fast as it goes).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub(crate) tick_ms: u64,
 }
 
 /// `--runtime`.
@@ -164,6 +172,14 @@ impl Args {
                 )
                 .exit();
         }
+        if self.observe.is_some() && self.runtime == RuntimeArg::Deterministic {
+            Self::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--observe needs a tokio runtime: the deterministic runtime has no sockets",
+                )
+                .exit();
+        }
         let nodes = self.nodes_config();
         let runtime = match self.runtime {
             RuntimeArg::Tokio => RuntimeKind::Tokio,
@@ -177,6 +193,7 @@ impl Args {
                 runtime,
                 chaos: self.chaos,
                 chaos_seed: self.seed,
+                tick_interval: Duration::from_millis(self.tick_ms),
             },
             outputs: Outputs {
                 trace: self.trace.clone(),
@@ -205,6 +222,9 @@ impl Args {
                 "--nodes runs on tokio: nodes talk over NATS, outside the deterministic runtime"
                     .into(),
             );
+        }
+        if self.observe.is_some() || self.tick_ms > 0 {
+            usage("--observe and --tick-ms watch a run on one node, not a run on --nodes".into());
         }
         if self.chaos > 0 {
             usage(

@@ -52,6 +52,8 @@ pub enum SimError {
     Actor(String),
     /// A node of a run across nodes could not connect to NATS or use it.
     Net(actor_net::Error),
+    /// The observer (the live view) could not start.
+    Observer(actor_observer::ObserverError),
 }
 
 impl fmt::Display for SimError {
@@ -73,6 +75,7 @@ impl fmt::Display for SimError {
             Self::Invalid(msg) => f.write_str(msg),
             Self::Actor(msg) => write!(f, "actor failure: {msg}"),
             Self::Net(e) => write!(f, "NATS: {e}"),
+            Self::Observer(e) => write!(f, "observer: {e}"),
         }
     }
 }
@@ -83,6 +86,7 @@ impl std::error::Error for SimError {
             Self::Io { source, .. } => Some(source),
             Self::Trace(e) => Some(e),
             Self::Net(e) => Some(e),
+            Self::Observer(e) => Some(e),
             _ => None,
         }
     }

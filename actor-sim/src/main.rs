@@ -4,6 +4,7 @@
 //! robot-world [--ticks N] [--robots N] [--seed S] [--trace FILE] [--png FILE]
 //!             [--frames DIR --every K] [--chaos K] [--runtime tokio|deterministic]
 //!             [--nodes N [--nats URL] [--cluster NAME] [--grace SECONDS] [--kill-node-at T]]
+//!             [--observe ADDR] [--tick-ms MS]
 //! ```
 //!
 //! Bad flags print a usage message and exit with 2; an output that cannot be
@@ -54,7 +55,16 @@ fn run(args: &cli::Args) -> Result<(), actor_sim::SimError> {
         print!("{}", cli::nodes_summary(&report));
         return Ok(());
     }
-    let result = actor_sim::run(&plan.scenario, &plan.config, recorder);
+    let result = match args.observe {
+        Some(addr) => {
+            actor_sim::run_observed(&plan.scenario, &plan.config, recorder, addr, |serving| {
+                println!("observer: {}", serving.url());
+                println!("world: {}world", serving.url());
+                println!("token: {}", serving.token());
+            })
+        }
+        None => actor_sim::run(&plan.scenario, &plan.config, recorder),
+    };
     bar.finish_and_clear();
     let report = result?;
     print!("{}", cli::summary(&report, plan.config.runtime));
