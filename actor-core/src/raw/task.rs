@@ -139,7 +139,10 @@ impl<B: Body> Task<B> {
     /// Changes the body of a task that has not been scheduled yet (so
     /// that a body can be made with a handle to its own task).
     pub(crate) fn init(&self, f: impl FnOnce(&mut B)) {
-        let mut running = (self.cell.acquire_idle()).expect("a task is initialised before it runs");
+        let mut running = self
+            .cell
+            .acquire_idle()
+            .expect("a task is initialised before it runs");
         running.init(f);
         running.idle();
     }
