@@ -157,6 +157,7 @@ impl Node {
             .subscribe(subjects.beacon())
             .await
             .map_err(Error::nats)?;
+        let name_changes = names.changes().await?;
         let (stop, stopped) = watch::channel(false);
         let outbox = Arc::new(Outbox::new(id, max_payload));
         let endpoint = crate::remote::endpoint(id, &outbox);
@@ -193,13 +194,17 @@ impl Node {
             }
         });
         let inbound = tokio::spawn(crate::inbound::run(shared.clone(), inbox));
+        let names_watch = tokio::spawn(crate::global::watch(shared.clone(), name_changes));
         let liveness = tokio::spawn(run_liveness(
             shared.clone(),
             beacons,
             event_rx,
             stopped,
-            publisher,
-            inbound,
+            Tasks {
+                publisher,
+                inbound,
+                names_watch,
+            },
         ));
         *shared.liveness.lock().unwrap_or_else(|e| e.into_inner()) = Some(liveness);
         shared
@@ -321,6 +326,11 @@ impl Shared {
         self.members().liveness(node)
     }
 
+    /// Whether the NATS connection is up, as its events say.
+    pub(crate) fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
     /// Whether shutdown has begun.
     pub(crate) fn is_closing(&self) -> bool {
         self.closing.load(Ordering::Acquire)
@@ -381,6 +391,13 @@ impl Shared {
     }
 }
 
+/// The node's other tasks, ended by the goodbye.
+struct Tasks {
+    publisher: JoinHandle<()>,
+    inbound: JoinHandle<()>,
+    names_watch: JoinHandle<()>,
+}
+
 /// Heartbeats, beacons, connection events and silent peers, until the node
 /// stops; then the goodbye.
 async fn run_liveness(
@@ -388,8 +405,7 @@ async fn run_liveness(
     mut beacons: async_nats::Subscriber,
     mut nats_events: mpsc::UnboundedReceiver<async_nats::Event>,
     mut stopped: watch::Receiver<bool>,
-    publisher: JoinHandle<()>,
-    inbound: JoinHandle<()>,
+    tasks: Tasks,
 ) {
     let alive = Beacon::Alive {
         node: shared.id,
@@ -413,8 +429,13 @@ async fn run_liveness(
                 }
                 Some(async_nats::Event::Connected) => {
                     tracing::info!(node = shared.id.0, "NATS connection back");
-                    shared.connected.store(true, Ordering::Release);
+                    let was_connected = shared.connected.swap(true, Ordering::AcqRel);
                     shared.beacon(&Beacon::Hello { node: shared.id, name: shared.name.clone() }).await;
+                    if !was_connected {
+                        // Others may have purged our names meanwhile.
+                        let shared = shared.clone();
+                        tokio::spawn(async move { crate::global::reassert_all(&shared).await });
+                    }
                 }
                 Some(other) => tracing::debug!(node = shared.id.0, event = %other, "NATS event"),
                 None => {}
@@ -443,20 +464,21 @@ async fn run_liveness(
             }
         }
     }
-    goodbye(&shared, publisher, inbound).await;
+    goodbye(&shared, tasks).await;
 }
 
 /// The clean end: names freed, the outbox drained, the others told.
-async fn goodbye(shared: &Arc<Shared>, publisher: JoinHandle<()>, inbound: JoinHandle<()>) {
+async fn goodbye(shared: &Arc<Shared>, tasks: Tasks) {
     shared.closing.store(true, Ordering::Release);
+    tasks.names_watch.abort();
     shared.names.release_all().await;
     shared.outbox.close();
-    let _ = publisher.await;
+    let _ = tasks.publisher.await;
     shared.beacon(&Beacon::Bye { node: shared.id }).await;
     if let Err(e) = shared.client.flush().await {
         tracing::debug!(error = %e, "cannot flush at shutdown");
     }
-    inbound.abort();
+    tasks.inbound.abort();
     if let Err(e) = shared.client.drain().await {
         tracing::debug!(error = %e, "cannot drain the connection at shutdown");
     }

@@ -105,6 +105,16 @@ impl<B> TaskCell<B> {
             .then_some(Running { cell: self })
     }
 
+    /// `Some(true)` while it is being polled, `Some(false)` while it
+    /// waits in a run queue, `None` while it waits to be woken (or is over).
+    pub(crate) fn run_state(&self) -> Option<bool> {
+        match self.state.load(Ordering::Relaxed) {
+            RUNNING | NOTIFIED => Some(true),
+            SCHEDULED => Some(false),
+            _ => None,
+        }
+    }
+
     /// The body has been dropped.
     pub(crate) fn is_done(&self) -> bool {
         self.state.load(Ordering::Acquire) == DONE
