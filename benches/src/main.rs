@@ -143,5 +143,9 @@ mod tests {
         assert_eq!(c.skynet_leaves, 1_000_000);
         assert_eq!(c.skynet_sum(), 499_999_500_000);
         assert_eq!((c.robot_world_robots, c.robot_world_ticks), (100_000, 50));
+        assert_eq!(
+            (c.robot_world_1m_robots, c.robot_world_1m_ticks),
+            (1_000_000, 20)
+        );
     }
 }

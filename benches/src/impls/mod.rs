@@ -83,7 +83,7 @@ impl Implementation {
     /// Whether this implementation has `workload` at all: only actor-core
     /// has a robot world (actor-sim's).
     pub(crate) fn supports(self, workload: Workload) -> bool {
-        workload != Workload::RobotWorld || self.is_actor_core()
+        !workload.is_robot_world() || self.is_actor_core()
     }
 
     /// Runs one workload once, in this OS process, and returns what it
@@ -100,12 +100,12 @@ impl Implementation {
         beam_dir: Option<&Path>,
     ) -> Outcome {
         let c = *counts;
-        match (self, workload) {
-            (Implementation::ActorCore, Workload::RobotWorld) => {
-                return actor_core::robot_world(&c, Flavour::MultiThread);
+        match (self, workload.robot_world(counts)) {
+            (Implementation::ActorCore, Some((robots, ticks))) => {
+                return actor_core::robot_world(robots, ticks, Flavour::MultiThread);
             }
-            (Implementation::ActorCoreCurrentThread, Workload::RobotWorld) => {
-                return actor_core::robot_world(&c, Flavour::CurrentThread);
+            (Implementation::ActorCoreCurrentThread, Some((robots, ticks))) => {
+                return actor_core::robot_world(robots, ticks, Flavour::CurrentThread);
             }
             _ => {}
         }
