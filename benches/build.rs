@@ -4,7 +4,14 @@
 use std::path::PathBuf;
 
 /// The crates whose versions the table reports.
-const CRATES: [&str; 5] = ["tokio", "ractor", "kameo", "actix", "actix-rt"];
+const CRATES: [&str; 6] = [
+    "tokio",
+    "ractor",
+    "kameo",
+    "actix",
+    "actix-rt",
+    "async-nats",
+];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));

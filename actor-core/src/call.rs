@@ -2,8 +2,9 @@
 //! [`Pid`]: waiting for it, stopping it.
 
 use std::future::poll_fn;
-use std::sync::{Arc, Mutex};
-use std::task::{Poll, Waker};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -12,49 +13,47 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CallError, SendError};
 use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, NodeId, ProcessId};
+use crate::observe::WaitMark;
 use crate::pid::{AnyPid, Pid};
 use crate::process::Proc;
+use crate::raw::Oneshot;
 use crate::remote::{self, CallRef, Endpoint, RemoteCall, RemoteError};
 use crate::runtime;
 use crate::signal::{Down, ExitReason};
 
+/// Where a call's outcome arrives: a lock-free one-value slot, shared by
+/// the caller and the reply handle.
 struct Slot<R> {
-    state: Mutex<SlotState<R>>,
-}
-
-struct SlotState<R> {
-    result: Option<Result<R, CallError>>,
-    waker: Option<Waker>,
-    /// The caller stopped waiting (timeout or cancellation).
-    closed: bool,
+    outcome: Oneshot<Result<R, CallError>>,
     /// The reply handle went to another node: its answer comes from there.
-    exported: bool,
+    exported: AtomicBool,
 }
 
 impl<R> Slot<R> {
     fn new() -> Arc<Self> {
         Arc::new(Slot {
-            state: Mutex::new(SlotState {
-                result: None,
-                waker: None,
-                closed: false,
-                exported: false,
-            }),
+            outcome: Oneshot::new(),
+            exported: AtomicBool::new(false),
         })
     }
 
     /// Stores the outcome unless one is there already; gives `value` back
     /// if the caller has gone.
     fn complete(&self, value: Result<R, CallError>) -> Result<(), Result<R, CallError>> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if st.closed || st.result.is_some() {
-            return Err(value);
+        self.outcome.send(value)
+    }
+
+    /// Waits for the outcome (the caller's side).
+    fn poll_outcome(
+        &self,
+        cx: &mut std::task::Context<'_>,
+        waiting_on: &'static str,
+    ) -> Poll<Result<R, CallError>> {
+        let polled = self.outcome.poll_recv(cx);
+        if polled.is_pending() {
+            runtime::waiting_on(waiting_on);
         }
-        st.result = Some(value);
-        if let Some(w) = st.waker.take() {
-            w.wake();
-        }
-        Ok(())
+        polled
     }
 }
 
@@ -162,12 +161,7 @@ impl<R> Drop for Reply<R> {
         let fail = match self.to.take() {
             None => return,
             Some(ReplyTo::Local(slot, erase)) => {
-                if slot
-                    .state
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .exported
-                {
+                if slot.exported.load(Ordering::Acquire) {
                     return; // it left for another node, which answers
                 }
                 erase(slot)
@@ -194,10 +188,7 @@ impl<R: Serialize + DeserializeOwned + Send + 'static> Serialize for Reply<R> {
                 let call = remote::export_call(weak).ok_or_else(|| {
                     S::Error::custom("a Reply is written only through a remote::Endpoint")
                 })?;
-                slot.state
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .exported = true;
+                slot.exported.store(true, Ordering::Release);
                 call
             }
             // Forwarded on: the answer still goes to the caller's node.
@@ -233,11 +224,7 @@ struct CallGuard<'a, R> {
 impl<R> Drop for CallGuard<'_, R> {
     fn drop(&mut self) {
         self.callee.remove_watcher(self.mref);
-        self.slot
-            .state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .closed = true;
+        self.slot.outcome.close();
     }
 }
 
@@ -246,11 +233,7 @@ struct Closed<'a, R>(&'a Slot<R>);
 
 impl<R> Drop for Closed<'_, R> {
     fn drop(&mut self) {
-        self.0
-            .state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .closed = true;
+        self.0.outcome.close();
     }
 }
 
@@ -319,16 +302,13 @@ impl<M: Send + 'static> Pid<M> {
             if self.send(msg).await.is_err() {
                 return Err(CallError::Exited(ExitReason::NoProc));
             }
+            let mut mark = WaitMark::new();
             poll_fn(|cx| {
-                let mut st = slot.state.lock().unwrap_or_else(|p| p.into_inner());
-                match st.result.take() {
-                    Some(r) => Poll::Ready(r),
-                    None => {
-                        st.waker = Some(cx.waker().clone());
-                        runtime::waiting_on("call reply");
-                        Poll::Pending
-                    }
+                let outcome = slot.poll_outcome(cx, "call reply");
+                if outcome.is_pending() {
+                    mark.set(self.id(), false);
                 }
+                outcome
             })
             .await
         };
@@ -392,16 +372,11 @@ async fn wait_core(core: &dyn Core) -> ExitReason {
         slot: &slot,
     };
     poll_fn(|cx| {
-        let mut st = slot.state.lock().unwrap_or_else(|p| p.into_inner());
-        match st.result.take() {
-            Some(Err(CallError::Exited(reason))) => Poll::Ready(reason),
-            Some(_) => unreachable!("a wait slot only receives Down"),
-            None => {
-                st.waker = Some(cx.waker().clone());
-                runtime::waiting_on("wait for exit");
-                Poll::Pending
-            }
-        }
+        slot.poll_outcome(cx, "wait for exit")
+            .map(|outcome| match outcome {
+                Err(CallError::Exited(reason)) => reason,
+                _ => unreachable!("a wait slot only receives Down"),
+            })
     })
     .await
 }

@@ -175,6 +175,9 @@ impl<M: Send + 'static> Pid<M> {
     /// });
     /// ```
     pub async fn send(&self, m: M) -> Result<(), SendError<M>> {
+        if crate::process::budget_spent() {
+            crate::timer::yield_now().await;
+        }
         let Some(shared) = self.inner.local() else {
             return self.send_remote(m).map_err(|(m, _)| SendError(m));
         };

@@ -8,19 +8,19 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Arc;
-
-use parking_lot::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use crate::error::RegistryError;
 use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, ProcessId};
 use crate::mailbox::Item;
+use crate::observe::{self, Event, Labels, ProcessInfo, Stats};
+use crate::raw::{Body, Run, SpinGuard, SpinLock, Task};
 use crate::runtime;
 use crate::signal::{Down, Exit, ExitReason};
-use crate::task::{Body, Run, Task};
 
 thread_local! {
     /// Set while a process's state and mailbox are being dropped: the exit
@@ -34,14 +34,52 @@ thread_local! {
     /// Work queued during a poll of a process body, to be done when the poll
     /// ends and it is known whether the process ended in it.
     static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// [`IN_BODY`] and [`HAS_DEFERRED`]: one load and one store per poll.
-    static BODY: Cell<u8> = const { Cell::new(0) };
+    /// [`IN_BODY`] and [`HAS_DEFERRED`] in the low bits, the budget of
+    /// the poll under way above them (in [`BUDGET_UNIT`]s, below bit 32),
+    /// and the messages sent during the poll from bit 32 up (in
+    /// [`SENT_ONE`]s): one load and one store per poll.
+    static BODY: Cell<u64> = const { Cell::new(0) };
 }
 
 /// A process's body is being polled on this thread (not its end).
-const IN_BODY: u8 = 1;
+const IN_BODY: u64 = 1;
 /// DEFERRED has work.
-const HAS_DEFERRED: u8 = 2;
+const HAS_DEFERRED: u64 = 2;
+/// The budget takes the bits from here up to bit 31.
+const BUDGET_UNIT: u64 = 4;
+/// The bits of the budget.
+const BUDGET_MASK: u64 = 0xFFFF_FFFC;
+/// One message sent, counted above the budget.
+const SENT_ONE: u64 = 1 << 32;
+/// Sends and receives a process makes in one poll before it lets others
+/// run (Erlang's reductions, tokio's cooperative budget): a process that
+/// sends in a loop that never waits cannot hold its worker, or the tokio
+/// tasks beside it, for longer.
+const BUDGET: u64 = 128;
+
+/// Spends one unit of the current process's budget: `true` once it is
+/// spent, when the caller should yield. Outside a process body, never.
+pub(crate) fn budget_spent() -> bool {
+    BODY.with(|b| {
+        let flags = b.get();
+        if flags & IN_BODY == 0 {
+            return false;
+        }
+        if flags & BUDGET_MASK == 0 {
+            return true;
+        }
+        b.set(flags - BUDGET_UNIT);
+        false
+    })
+}
+
+/// Counts one message sent by whatever runs on this thread: the process
+/// being polled learns how many when its poll ends (what is sent outside a
+/// poll is counted for no one).
+#[inline]
+pub(crate) fn count_sent() {
+    BODY.with(|b| b.set(b.get().wrapping_add(SENT_ONE)));
+}
 
 /// Runs `f` when the current poll of the current process ends, with the
 /// exit reason if the process ended in that poll; at once (with the dying
@@ -90,7 +128,7 @@ pub(crate) fn dying() -> Option<ExitReason> {
 /// });
 /// ```
 pub fn current() -> Option<ProcessId> {
-    crate::task::current_id()
+    crate::raw::current_id()
 }
 
 /// What a process body may return: `()` (a normal exit), an
@@ -134,7 +172,9 @@ pub(crate) struct Shared<M> {
     pub(crate) exiting: AtomicBool,
     /// Its place in the runtime's table of processes.
     pub(crate) key: AtomicU32,
-    pub(crate) state: Mutex<State<M>>,
+    /// Counters and marks for observers.
+    pub(crate) stats: Stats,
+    pub(crate) state: SpinLock<State<M>>,
 }
 
 pub(crate) struct State<M> {
@@ -151,10 +191,8 @@ pub(crate) struct State<M> {
 
 pub(crate) struct Ext<M> {
     pub(crate) links: Links,
-    /// Who watches this process, by monitor: ordered by reference (the
-    /// order they were set up on the deterministic runtime), removed
-    /// without a scan.
-    pub(crate) watchers: BTreeMap<MonitorRef, Arc<dyn Watcher>>,
+    /// Who watches this process, by monitor.
+    pub(crate) watchers: Keyed<MonitorRef, Arc<dyn Watcher>>,
     /// The monitors this process holds on others, removed from their
     /// targets when it ends.
     pub(crate) monitoring: HashMap<MonitorRef, Arc<dyn Core>>,
@@ -168,64 +206,90 @@ pub(crate) struct Ext<M> {
     /// Bounded mailboxes only: messages the receiver moved to its own
     /// buffer (selective receive leftovers), which still take room.
     pub(crate) held: usize,
+    /// Its label, child id and restarts, for observers.
+    pub(crate) labels: Labels,
 }
 
-/// A process's links: a list (exit signals go out in an order that depends
-/// only on the links made and removed, the same on every run), indexed by
-/// id once it grows, so that a supervisor of many children links and
-/// unlinks without a scan.
-#[derive(Default)]
-pub(crate) struct Links {
-    list: Vec<Arc<dyn Core>>,
-    index: Option<std::collections::HashMap<ProcessId, usize>>,
+/// A short list that is indexed once it grows: a process's links (by the
+/// other process) and its watchers (by monitor). Entries keep an order
+/// that depends only on the inserts and removals made (exit signals and
+/// Downs go out the same way on every run), a few are found by a scan, and
+/// many (a supervisor's children, a server's monitoring clients) by the
+/// index, so removal never scans a long list.
+pub(crate) struct Keyed<K, V> {
+    list: Vec<(K, V)>,
+    index: Option<HashMap<K, usize>>,
 }
 
-impl Links {
+impl<K, V> Default for Keyed<K, V> {
+    fn default() -> Self {
+        Keyed {
+            list: Vec::new(),
+            index: None,
+        }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V> Keyed<K, V> {
     const INDEX_FROM: usize = 16;
 
-    fn position(&self, id: ProcessId) -> Option<usize> {
+    fn position(&self, key: K) -> Option<usize> {
         match &self.index {
-            Some(index) => index.get(&id).copied(),
-            None => self.list.iter().position(|l| l.id() == id),
+            Some(index) => index.get(&key).copied(),
+            None => self.list.iter().position(|(k, _)| *k == key),
         }
     }
 
-    /// Adds a link; linking twice is one link. `false` if it existed.
-    pub(crate) fn insert(&mut self, id: ProcessId, other: Arc<dyn Core>) -> bool {
-        if self.position(id).is_some() {
+    /// Adds an entry; `false` (and nothing changed) if the key is there.
+    pub(crate) fn insert(&mut self, key: K, value: V) -> bool {
+        if self.position(key).is_some() {
             return false;
         }
-        self.list.push(other);
+        self.list.push((key, value));
         if let Some(index) = &mut self.index {
-            index.insert(id, self.list.len() - 1);
+            index.insert(key, self.list.len() - 1);
         } else if self.list.len() > Self::INDEX_FROM {
-            let index = self.list.iter().enumerate().map(|(i, l)| (l.id(), i));
+            let index = self.list.iter().enumerate().map(|(i, (k, _))| (*k, i));
             self.index = Some(index.collect());
         }
         true
     }
 
-    /// Removes a link; `false` if there was none.
-    fn remove(&mut self, id: ProcessId) -> bool {
-        let Some(i) = self.position(id) else {
-            return false;
-        };
-        self.list.swap_remove(i);
+    /// Removes an entry.
+    pub(crate) fn remove(&mut self, key: K) -> Option<V> {
+        let i = self.position(key)?;
+        let (_, value) = self.list.swap_remove(i);
         if let Some(index) = &mut self.index {
-            index.remove(&id);
-            if let Some(moved) = self.list.get(i) {
-                index.insert(moved.id(), i);
+            index.remove(&key);
+            if let Some((moved, _)) = self.list.get(i) {
+                index.insert(*moved, i);
             }
         }
-        true
+        Some(value)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// The keys, in the list's order.
+    pub(crate) fn keys(&self) -> Vec<K> {
+        self.list.iter().map(|(k, _)| *k).collect()
+    }
+
+    pub(crate) fn into_values(self) -> impl Iterator<Item = (K, V)> {
+        self.list.into_iter()
     }
 }
+
+/// A process's links, by the other process.
+pub(crate) type Links = Keyed<ProcessId, Arc<dyn Core>>;
 
 impl<M> Default for Ext<M> {
     fn default() -> Self {
         Ext {
             links: Links::default(),
-            watchers: BTreeMap::new(),
+            watchers: Keyed::default(),
             monitoring: HashMap::new(),
             send_waiters: BTreeMap::new(),
             next_ticket: 0,
@@ -233,6 +297,7 @@ impl<M> Default for Ext<M> {
             down: None,
             name: None,
             held: 0,
+            labels: Labels::default(),
         }
     }
 }
@@ -275,7 +340,7 @@ impl<M> State<M> {
 }
 
 impl<M: Send + 'static> Shared<M> {
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<M>> {
+    pub(crate) fn lock(&self) -> SpinGuard<'_, State<M>> {
         self.state.lock()
     }
 
@@ -319,8 +384,11 @@ impl<M: Send + 'static> Shared<M> {
         }
         // A signal along a link that no longer exists (it was removed as
         // the signal was sent) is dropped, as Erlang's unlink guarantees.
-        if linked && !st.ext.as_mut().is_some_and(|ext| ext.links.remove(from)) {
-            return;
+        if linked {
+            let had_link = st.ext.as_mut().and_then(|ext| ext.links.remove(from));
+            if had_link.is_none() {
+                return;
+            }
         }
         if let Some(trap) = st.ext.as_ref().and_then(|e| e.trap) {
             let msg = trap(Exit {
@@ -371,7 +439,7 @@ impl<M: Send + 'static> Shared<M> {
             .lock()
             .ext
             .as_mut()
-            .and_then(|ext| ext.watchers.remove(&mref));
+            .and_then(|ext| ext.watchers.remove(mref));
         // Dropped outside the lock: a watcher may be another process.
         drop(removed);
     }
@@ -454,12 +522,14 @@ where
 {
     type Header = Shared<M>;
 
-    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>, coop: bool) -> Poll<()> {
         let mut this = self.project();
         let shared = &task.header;
-        if !*this.started {
+        let first = !*this.started;
+        if first {
             *this.started = true;
             shared.lock().waker = Some(cx.waker().clone());
+            observe::first_poll(&shared.stats);
         }
         let mut deferred = Vec::new();
         let outcome = if shared.exiting.load(Ordering::Acquire) {
@@ -468,9 +538,12 @@ where
             let Some(body) = this.body.as_mut().as_pin_mut() else {
                 return Poll::Ready(());
             };
-            let outer = BODY.with(|b| b.replace(IN_BODY));
+            let budget = if coop { BUDGET * BUDGET_UNIT } else { BUDGET_MASK };
+            let outer = BODY.with(|b| b.replace(IN_BODY | budget));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
-            if BODY.with(|b| b.replace(outer)) & HAS_DEFERRED != 0 {
+            let flags = BODY.with(|b| b.replace(outer));
+            observe::sent(&shared.stats, flags / SENT_ONE);
+            if flags & HAS_DEFERRED != 0 {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
             }
             match r {
@@ -505,6 +578,10 @@ where
 
     fn id(header: &Shared<M>) -> ProcessId {
         header.id
+    }
+
+    fn stats(header: &Shared<M>) -> &Stats {
+        &header.stats
     }
 }
 
@@ -568,6 +645,15 @@ where
     fn abort(&self) {
         Run::abort(self);
     }
+    fn info(&self, now: Duration) -> Option<ProcessInfo> {
+        observe::info(&self.header, self.run_state(), now)
+    }
+    fn counts(&self) -> Option<(u64, u64)> {
+        self.header.is_alive().then(|| self.header.stats.counts())
+    }
+    fn set_child(&self, child_id: &Arc<str>, restarts: u32) {
+        observe::set_child(&self.header, child_id, restarts);
+    }
 }
 
 impl<M, F> Proc<M> for ProcessTask<M, F>
@@ -604,7 +690,18 @@ fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
     drop(queue);
     set_dying(None);
     let id = inner.id;
-    runtime::forget_process(inner.key.load(Ordering::Relaxed));
+    runtime::forget_process(inner.key.load(Ordering::Relaxed), || Event::Exited {
+        id,
+        parent: (inner.stats.parent != 0).then_some(ProcessId {
+            node: id.node,
+            serial: inner.stats.parent,
+        }),
+        label: ext
+            .as_ref()
+            .and_then(|e| e.labels.label.clone().or_else(|| e.labels.child_id.clone())),
+        reason: reason.clone(),
+        at: runtime::now(),
+    });
     runtime::trace_exit(id, &reason);
     if reason.is_normal() {
         tracing::trace!(pid = %id, "exit normal");
@@ -620,10 +717,10 @@ fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
         for (mref, target) in ext.monitoring {
             target.remove_watcher(mref);
         }
-        for link in ext.links.list {
+        for (_, link) in ext.links.into_values() {
             link.exit_signal(id, &reason, true);
         }
-        for (mref, w) in ext.watchers {
+        for (mref, w) in ext.watchers.into_values() {
             w.down(Down {
                 monitor: mref,
                 id,

@@ -232,10 +232,13 @@ fn a_link_across_nodes_carries_exit_signals_both_ways() {
         // abnormally takes it down.
         let victim = counter();
         let remote_victim = to_b(&c, &victim);
+        let (linked_tx, linked) = tokio::sync::oneshot::channel();
         let doomed = spawn(move |mut ctx: Ctx<()>| async move {
             ctx.link(&remote_victim);
+            linked_tx.send(()).unwrap();
             ctx.recv().await;
         });
+        linked.await.unwrap();
         let remote_doomed: Pid<()> = {
             let bytes = c.b.encode(NodeId(1), &doomed).unwrap();
             c.a.decode(&bytes).unwrap()
@@ -276,12 +279,15 @@ fn a_monitor_across_nodes_gives_one_down_and_noproc_for_the_dead() {
 fn kill_across_nodes_cannot_be_trapped() {
     rt().block_on(async {
         let c = cluster(1 << 20);
+        let (trapping_tx, trapping) = tokio::sync::oneshot::channel();
         let trapper = spawn(|mut ctx: Ctx<Exit>| async move {
             ctx.trap_exit();
+            trapping_tx.send(()).unwrap();
             loop {
                 ctx.recv().await;
             }
         });
+        trapping.await.unwrap();
         let remote: Pid<Exit> = {
             let bytes = c.a.encode(NodeId(2), &trapper).unwrap();
             c.b.decode(&bytes).unwrap()

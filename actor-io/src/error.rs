@@ -64,6 +64,17 @@ pub enum Error {
     /// A peer broke the framing protocol (a worker's reply that does not
     /// decode, an oversized frame).
     Protocol(String),
+    /// A connection asked to reserve more of its listener's buffer budget
+    /// than is free now (see
+    /// [`Listener::buffer_limit`](crate::Listener::buffer_limit)).
+    BufferLimit {
+        /// The bytes asked for.
+        wanted: usize,
+        /// The bytes reserved by all the connections at the time.
+        in_use: usize,
+        /// The listener's limit.
+        limit: usize,
+    },
     /// A supervisor the crate starts (a listener's connection supervisor)
     /// failed to start; why.
     SupervisorStart(StartError),
@@ -136,6 +147,15 @@ impl fmt::Display for Error {
             Error::TimedOut { op } => write!(f, "{op} timed out"),
             Error::WorkerExited(status) => write!(f, "worker exited: {status}"),
             Error::Protocol(m) => write!(f, "protocol error: {m}"),
+            Error::BufferLimit {
+                wanted,
+                in_use,
+                limit,
+            } => write!(
+                f,
+                "no room to buffer {wanted} bytes: {in_use} of the {limit} shared by the \
+                 listener's connections are in use"
+            ),
             Error::SupervisorStart(e) => write!(f, "cannot start the supervisor: {e}"),
             Error::Io(e) => fmt::Display::fmt(e, f),
         }

@@ -65,6 +65,8 @@
 mod error;
 mod fd;
 mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 mod id;
 mod net;
 mod port;
@@ -73,7 +75,7 @@ pub mod worker;
 pub use error::Error;
 pub use fd::{Fd, FdEvent, Interest, Readiness, Watch};
 pub use id::IoId;
-pub use net::{ActiveConn, Addr, Conn, Listener, Server, SocketEvent};
+pub use net::{ActiveConn, Addr, Conn, Listener, Reservation, Server, SocketEvent};
 pub use port::{Capture, ChildExit, Command, MAX_LINE, Port, PortEvent};
 
 /// The names most programs need: `use actor_io::prelude::*;`.

@@ -8,6 +8,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -172,13 +173,40 @@ async fn limit<F: Future<Output = io::Result<()>>>(
 /// The size of the chunks a connection reads at a time.
 const CHUNK: usize = 16 * 1024;
 
+/// The `op` of the [`Error::TimedOut`] a passed read deadline gives.
+const READ_DEADLINE: &str = "read deadline";
+
+/// The earlier of an idle limit and a read deadline (both times on the
+/// runtime's clock), with the `op` to report when it passes.
+fn earliest(
+    idle: Option<Duration>,
+    deadline: Option<Duration>,
+) -> (Option<Duration>, &'static str) {
+    match (idle, deadline) {
+        (Some(i), Some(d)) if d <= i => (Some(d), READ_DEADLINE),
+        (Some(i), _) => (Some(i), "read"),
+        (None, d) => (d, READ_DEADLINE),
+    }
+}
+
+/// Fails if `deadline` has passed.
+fn check_deadline(deadline: Option<Duration>) -> Result<(), Error> {
+    match deadline {
+        Some(d) if actor_core::now() >= d => Err(Error::TimedOut { op: READ_DEADLINE }),
+        _ => Ok(()),
+    }
+}
+
 /// A connection, read and written from its process's body (passive mode,
 /// Erlang's `{active, false}`): `read` waits cooperatively, `write_all`
 /// waits for room.
 ///
 /// A read or write timeout turns a silent or stuck peer into
-/// [`Error::TimedOut`]; a reset into [`Error::ConnectionReset`]. Returned
-/// from the process body with `?`, either becomes its exit reason.
+/// [`Error::TimedOut`]; a read deadline does the same to a peer that
+/// trickles its data too slowly to finish a message in time (see
+/// [`set_read_deadline`](Conn::set_read_deadline)); a reset becomes
+/// [`Error::ConnectionReset`]. Returned from the process body with `?`,
+/// each becomes its exit reason.
 ///
 /// # Examples
 ///
@@ -202,7 +230,10 @@ pub struct Conn {
     stream: Stream,
     peer: Addr,
     read_timeout: Option<Duration>,
+    read_deadline: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// The listener this connection was accepted by, if any.
+    member: Option<Member>,
 }
 
 impl Conn {
@@ -212,7 +243,9 @@ impl Conn {
             stream,
             peer,
             read_timeout: None,
+            read_deadline: None,
             write_timeout: None,
+            member: None,
         }
     }
 
@@ -286,23 +319,129 @@ impl Conn {
         self.write_timeout = timeout;
     }
 
+    /// When reading must be over, on the runtime's clock
+    /// ([`actor_core::now`]): from then on every read fails with
+    /// [`Error::TimedOut`] (`op` `"read deadline"`), however steadily data
+    /// has been arriving. `None` (the default) clears it.
+    ///
+    /// A read timeout starts again with every byte, so a peer that trickles
+    /// a message one byte at a time never trips it; a deadline bounds the
+    /// whole message. The protocol knows where its messages begin and end:
+    /// it sets the deadline when one begins (or lets
+    /// [`Listener::read_deadline`] set it at accept, for the first) and
+    /// clears or moves it when the message is complete.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use actor_core::Runtime;
+    /// use actor_io::{Conn, Error};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let (mut a, mut b) = Conn::pair().unwrap();
+    ///     // The whole message must be in within 50 ms.
+    ///     a.set_read_deadline(Some(actor_core::now() + Duration::from_millis(50)));
+    ///     b.write_all(b"GET / HT").await.unwrap(); // ... and no more
+    ///     let mut buf = [0; 64];
+    ///     assert_eq!(a.read(&mut buf).await.unwrap(), 8);
+    ///     let err = a.read(&mut buf).await.unwrap_err();
+    ///     assert!(matches!(err, Error::TimedOut { op: "read deadline" }));
+    ///     // The message is over: no deadline until the next one begins.
+    ///     a.set_read_deadline(None);
+    ///     b.write_all(b"TP/1.1").await.unwrap();
+    ///     assert_eq!(a.read(&mut buf).await.unwrap(), 6);
+    /// });
+    /// ```
+    pub fn set_read_deadline(&mut self, deadline: Option<Duration>) {
+        self.read_deadline = deadline;
+    }
+
+    /// The read deadline, if one is set (see
+    /// [`set_read_deadline`](Conn::set_read_deadline)).
+    pub fn read_deadline(&self) -> Option<Duration> {
+        self.read_deadline
+    }
+
+    /// Reserves `bytes` of the memory that the connections of this
+    /// connection's listener share for what they buffer (request bodies,
+    /// frames): see [`Listener::buffer_limit`]. The room is given back
+    /// when the [`Reservation`] is dropped (at the latest when the
+    /// connection's process ends). A connection that no listener with a
+    /// buffer limit accepted may reserve any amount.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BufferLimit`] if the room is not there now; nothing is
+    /// reserved then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{Ctx, Runtime};
+    /// use actor_io::{Conn, Error, Listener};
+    ///
+    /// Runtime::tokio().block_on(async {
+    ///     let server = Listener::tcp("127.0.0.1:0")
+    ///         .buffer_limit(1 << 20)
+    ///         .serve(|_ctx: Ctx<()>, mut conn: Conn| async move {
+    ///             let _body = conn.reserve(800 << 10)?; // 800 KB: fits
+    ///             let refused = conn.reserve(800 << 10).unwrap_err(); // not twice
+    ///             conn.write_all(refused.to_string().as_bytes()).await
+    ///         })
+    ///         .await
+    ///         .unwrap();
+    ///     let mut client = Conn::connect_tcp(&server.addr().to_string()).await.unwrap();
+    ///     let mut said = Vec::new();
+    ///     let mut buf = [0; 256];
+    ///     loop {
+    ///         match client.read(&mut buf).await.unwrap() {
+    ///             0 => break,
+    ///             n => said.extend_from_slice(&buf[..n]),
+    ///         }
+    ///     }
+    ///     assert!(String::from_utf8(said).unwrap().starts_with("no room to buffer 819200 bytes"));
+    ///     server.stop();
+    ///     server.wait().await;
+    /// });
+    /// ```
+    pub fn reserve(&self, bytes: usize) -> Result<Reservation, Error> {
+        Member::reserve(self.member.as_ref(), bytes)
+    }
+
+    /// Waits until the socket is readable, within the read timeout and
+    /// the read deadline.
+    async fn wait_readable(&self) -> Result<(), Error> {
+        let idle = self
+            .read_timeout
+            .map(|t| actor_core::now().saturating_add(t));
+        match earliest(idle, self.read_deadline) {
+            (None, _) => Ok(self.stream.readable().await?),
+            (Some(at), op) => tokio::select! {
+                biased;
+                r = self.stream.readable() => Ok(r?),
+                () = actor_core::sleep_until(at) => Err(Error::TimedOut { op }),
+            },
+        }
+    }
+
     /// Reads what is there into `buf`, waiting until something is;
     /// `Ok(0)` at end of file (the peer closed or half-closed).
     ///
     /// # Errors
     ///
-    /// [`Error::TimedOut`] after the read timeout, [`Error::ConnectionReset`],
-    /// or another OS error.
+    /// [`Error::TimedOut`] after the read timeout (`op` `"read"`) or once
+    /// the read deadline has passed (`op` `"read deadline"`),
+    /// [`Error::ConnectionReset`], or another OS error.
     ///
     /// # Cancel safety
     ///
     /// Cancel safe: nothing is read unless the future completes.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Error> {
+        check_deadline(self.read_deadline)?;
         loop {
             match self.stream.try_read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    limit(self.read_timeout, "read", self.stream.readable()).await?
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait_readable().await?,
                 r => return Ok(r?),
             }
         }
@@ -319,14 +458,13 @@ impl Conn {
     ///
     /// Cancel safe.
     pub async fn read_buf(&mut self, buf: &mut BytesMut) -> Result<usize, Error> {
+        check_deadline(self.read_deadline)?;
         if buf.capacity() - buf.len() < 1024 {
             buf.reserve(CHUNK);
         }
         loop {
             match self.stream.try_read_buf(buf) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    limit(self.read_timeout, "read", self.stream.readable()).await?
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.wait_readable().await?,
                 r => return Ok(r?),
             }
         }
@@ -368,6 +506,11 @@ impl Conn {
     /// that long while the owner has credit, the owner receives
     /// [`SocketEvent::Error`] with [`Error::TimedOut`] (`op` `"read"`) and
     /// no more events come. Time spent without credit does not count.
+    /// The read deadline carries over too (see
+    /// [`set_read_deadline`](Conn::set_read_deadline) and
+    /// [`ActiveConn::set_read_deadline`]): once it has passed, the owner
+    /// receives [`Error::TimedOut`] (`op` `"read deadline"`) instead of
+    /// more data.
     ///
     /// # Examples
     ///
@@ -406,15 +549,15 @@ impl Conn {
         let shared = stream.clone();
         let owner = owner.clone();
         let id = self.id;
-        let read_timeout = self.read_timeout;
-        let helper =
-            spawn(move |ctx: Ctx<SockCmd>| active_loop(ctx, shared, owner, id, read_timeout));
+        let limits = (self.read_timeout, self.read_deadline);
+        let helper = spawn(move |ctx: Ctx<SockCmd>| active_loop(ctx, shared, owner, id, limits));
         ActiveConn {
             id,
             stream,
             peer: self.peer,
             write_timeout: self.write_timeout,
             helper,
+            member: self.member,
         }
     }
 }
@@ -443,9 +586,9 @@ pub enum SocketEvent {
         /// The connection.
         conn: IoId,
     },
-    /// Reading failed ([`Error::ConnectionReset`], ...), or no data came
-    /// within the read timeout while the owner had credit
-    /// ([`Error::TimedOut`]). No more data will come.
+    /// Reading failed ([`Error::ConnectionReset`], ...), no data came
+    /// within the read timeout while the owner had credit, or the read
+    /// deadline passed ([`Error::TimedOut`]). No more data will come.
     Error {
         /// The connection.
         conn: IoId,
@@ -467,6 +610,7 @@ impl SocketEvent {
 
 pub(crate) enum SockCmd {
     Grant(u32),
+    Deadline(Option<Duration>),
     Stop,
     OwnerDown,
 }
@@ -487,6 +631,7 @@ pub struct ActiveConn {
     peer: Addr,
     write_timeout: Option<Duration>,
     helper: Pid<SockCmd>,
+    member: Option<Member>,
 }
 
 impl ActiveConn {
@@ -508,6 +653,46 @@ impl ActiveConn {
     /// `n` more messages may be delivered (Erlang's `{active, N}`).
     pub fn grant(&self, n: u32) {
         let _ = self.helper.try_send(SockCmd::Grant(n));
+    }
+
+    /// Sets or clears the read deadline, as
+    /// [`Conn::set_read_deadline`]: once it has passed, the owner receives
+    /// [`SocketEvent::Error`] with [`Error::TimedOut`] (`op`
+    /// `"read deadline"`) and no more data.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{spawn, Ctx, Runtime};
+    /// use actor_io::{Conn, Error, SocketEvent};
+    ///
+    /// Runtime::tokio().block_on(async {
+    ///     let (a, _quiet_peer) = Conn::pair().unwrap();
+    ///     let owner = spawn(move |mut ctx: Ctx<SocketEvent>| async move {
+    ///         let conn = a.into_active(&ctx.pid());
+    ///         conn.set_read_deadline(Some(actor_core::now()));
+    ///         match ctx.recv().await {
+    ///             SocketEvent::Error { error: Error::TimedOut { op }, .. } => {
+    ///                 assert_eq!(op, "read deadline")
+    ///             }
+    ///             other => panic!("{other:?}"),
+    ///         }
+    ///     });
+    ///     assert!(owner.wait().await.is_normal());
+    /// });
+    /// ```
+    pub fn set_read_deadline(&self, deadline: Option<Duration>) {
+        let _ = self.helper.try_send(SockCmd::Deadline(deadline));
+    }
+
+    /// Reserves room in the listener's buffer budget, as
+    /// [`Conn::reserve`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BufferLimit`] if the room is not there now.
+    pub fn reserve(&self, bytes: usize) -> Result<Reservation, Error> {
+        Member::reserve(self.member.as_ref(), bytes)
     }
 
     /// Writes all of `data`, waiting for room as needed.
@@ -563,48 +748,58 @@ async fn active_loop<M>(
     stream: Arc<Stream>,
     owner: Pid<M>,
     id: IoId,
-    read_timeout: Option<Duration>,
+    (read_timeout, mut read_deadline): (Option<Duration>, Option<Duration>),
 ) where
     M: From<SocketEvent> + Send + 'static,
 {
     ctx.monitor(&owner);
     let mut credit: u32 = 1;
     let mut buf = BytesMut::new();
-    // When a wait for data with credit must give up: set as the wait
-    // starts, kept across grants, cleared with each event delivered, so
-    // that only time with credit counts as idle.
-    let mut deadline: Option<Duration> = None;
+    // When a wait for data with credit must give up for want of data: set
+    // as the wait starts, kept across grants, cleared with each event
+    // delivered, so that only time with credit counts as idle.
+    let mut idle_at: Option<Duration> = None;
     loop {
         if credit == 0 {
             match ctx.recv().await {
                 SockCmd::Grant(n) => credit = credit.saturating_add(n),
+                SockCmd::Deadline(d) => read_deadline = d,
                 SockCmd::Stop | SockCmd::OwnerDown => return,
             }
             continue;
         }
-        if deadline.is_none() {
-            deadline = read_timeout.map(|d| actor_core::now().saturating_add(d));
+        if idle_at.is_none() {
+            idle_at = read_timeout.map(|d| actor_core::now().saturating_add(d));
         }
-        let event = tokio::select! {
-            biased;
-            cmd = ctx.recv() => match cmd {
-                SockCmd::Grant(n) => {
-                    credit = credit.saturating_add(n);
-                    continue;
-                }
-                SockCmd::Stop | SockCmd::OwnerDown => return,
-            },
-            r = stream.read_buf(&mut buf, CHUNK) => match r {
-                Ok(0) => SocketEvent::Closed { conn: id },
-                Ok(_) => SocketEvent::Data { conn: id, data: buf.split().freeze() },
-                Err(e) => SocketEvent::Error { conn: id, error: e.into() },
-            },
-            () = idle_limit(deadline) => SocketEvent::Error {
-                conn: id,
-                error: Error::TimedOut { op: "read" },
-            },
+        let (limit, op) = earliest(idle_at, read_deadline);
+        let event = if let Err(error) = check_deadline(read_deadline) {
+            SocketEvent::Error { conn: id, error }
+        } else {
+            tokio::select! {
+                biased;
+                cmd = ctx.recv() => match cmd {
+                    SockCmd::Grant(n) => {
+                        credit = credit.saturating_add(n);
+                        continue;
+                    }
+                    SockCmd::Deadline(d) => {
+                        read_deadline = d;
+                        continue;
+                    }
+                    SockCmd::Stop | SockCmd::OwnerDown => return,
+                },
+                r = stream.read_buf(&mut buf, CHUNK) => match r {
+                    Ok(0) => SocketEvent::Closed { conn: id },
+                    Ok(_) => SocketEvent::Data { conn: id, data: buf.split().freeze() },
+                    Err(e) => SocketEvent::Error { conn: id, error: e.into() },
+                },
+                () = idle_limit(limit) => SocketEvent::Error {
+                    conn: id,
+                    error: Error::TimedOut { op },
+                },
+            }
         };
-        deadline = None;
+        idle_at = None;
         let last = !matches!(event, SocketEvent::Data { .. });
         if owner.send(M::from(event)).await.is_err() || last {
             return;
@@ -660,12 +855,27 @@ enum Bind {
 ///     server.wait().await;
 /// });
 /// ```
+///
+/// # Slow and greedy clients
+///
+/// Three limits keep a few clients from taking what all need, each off
+/// by default: [`read_deadline`](Listener::read_deadline) (a whole first
+/// message within a time, however slowly it trickles in),
+/// [`max_connections`](Listener::max_connections) (connections over the
+/// limit are turned away at accept, with a
+/// [`refusal`](Listener::refusal) of your protocol's choosing), and
+/// [`buffer_limit`](Listener::buffer_limit) (the memory all connections
+/// may reserve for what they buffer).
 #[derive(Clone, Debug)]
 pub struct Listener {
     bind: Bind,
     read_timeout: Option<Duration>,
+    read_deadline: Option<Duration>,
     write_timeout: Option<Duration>,
     nodelay: bool,
+    max_connections: Option<usize>,
+    refusal: Bytes,
+    buffer_limit: Option<usize>,
 }
 
 impl Listener {
@@ -684,14 +894,28 @@ impl Listener {
         Listener {
             bind,
             read_timeout: None,
+            read_deadline: None,
             write_timeout: None,
             nodelay: true,
+            max_connections: None,
+            refusal: Bytes::new(),
+            buffer_limit: None,
         }
     }
 
     /// The read timeout each accepted [`Conn`] starts with.
     pub fn read_timeout(mut self, timeout: Duration) -> Self {
         self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// Each accepted [`Conn`] starts with a read deadline `within` after
+    /// it was accepted (see [`Conn::set_read_deadline`]): a client must
+    /// have sent its first whole message by then, however slowly it
+    /// trickles. The handler clears or moves the deadline once the
+    /// message is in, as its protocol says.
+    pub fn read_deadline(mut self, within: Duration) -> Self {
+        self.read_deadline = Some(within);
         self
     }
 
@@ -705,6 +929,73 @@ impl Listener {
     /// (`TCP_NODELAY`; on by default).
     pub fn nodelay(mut self, on: bool) -> Self {
         self.nodelay = on;
+        self
+    }
+
+    /// The most connections open at once (accepted, and not yet dropped
+    /// by their process). A connection accepted while `max` are open is
+    /// refused: it is sent the [`refusal`](Listener::refusal), if any,
+    /// and closed at once, and no process is started for it. The listener
+    /// logs a warning when it starts refusing and an info line with the
+    /// count when it accepts again. Set it below the process's open-file
+    /// limit, so that the limit refuses before the OS does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{Ctx, Runtime};
+    /// use actor_io::{Conn, Listener};
+    ///
+    /// Runtime::tokio().block_on(async {
+    ///     let server = Listener::tcp("127.0.0.1:0")
+    ///         .max_connections(1)
+    ///         .refusal("busy, try later\n")
+    ///         .serve(|_ctx: Ctx<()>, mut conn: Conn| async move {
+    ///             conn.write_all(b"welcome\n").await?;
+    ///             let mut buf = [0; 16];
+    ///             while conn.read(&mut buf).await? > 0 {}
+    ///             Ok::<(), actor_io::Error>(())
+    ///         })
+    ///         .await
+    ///         .unwrap();
+    ///     let addr = server.addr().to_string();
+    ///     let mut buf = [0; 64];
+    ///     let mut first = Conn::connect_tcp(&addr).await.unwrap();
+    ///     let n = first.read(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"welcome\n");
+    ///     let mut second = Conn::connect_tcp(&addr).await.unwrap();
+    ///     let n = second.read(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], b"busy, try later\n");
+    ///     assert_eq!(second.read(&mut buf).await.unwrap(), 0); // closed
+    ///     server.stop();
+    ///     server.wait().await;
+    /// });
+    /// ```
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = Some(max);
+        self
+    }
+
+    /// What a connection refused for
+    /// [`max_connections`](Listener::max_connections) is sent before it is
+    /// closed: an HTTP
+    /// server's `503`, a line of text, nothing (the default). It is sent
+    /// without waiting, at accept; whatever the client had sent by then is
+    /// read and dropped first, so that the close does not reset the
+    /// connection, but the refusal of a client that keeps sending may be
+    /// lost to a reset. Keep it short (one packet).
+    pub fn refusal(mut self, message: impl Into<Bytes>) -> Self {
+        self.refusal = message.into();
+        self
+    }
+
+    /// The most memory the connections may hold at once in what they
+    /// buffer, as they reserve it with [`Conn::reserve`]: one client
+    /// cannot starve the others, nor many the machine. A reservation that
+    /// does not fit fails at once with [`Error::BufferLimit`], for the
+    /// protocol to answer as it sees fit (an HTTP server's `503`).
+    pub fn buffer_limit(mut self, bytes: usize) -> Self {
+        self.buffer_limit = Some(bytes);
         self
     }
 
@@ -871,7 +1162,14 @@ where
     if started.send(Ok(sup.clone())).is_err() {
         return ExitReason::Normal;
     }
+    let shared = Arc::new(Shared {
+        open: AtomicUsize::new(0),
+        reserved: AtomicUsize::new(0),
+        buffer_limit: opts.buffer_limit.unwrap_or(usize::MAX),
+    });
     let mut serial: u64 = 0;
+    // Connections refused since the limit was last reached.
+    let mut refused: u64 = 0;
     loop {
         let (stream, peer) = match listener.accept(opts.nodelay).await {
             Ok(accepted) => accepted,
@@ -882,9 +1180,35 @@ where
             }
             Err(e) => return ExitReason::error(Error::from(e)),
         };
+        if let Some(max) = opts.max_connections {
+            if shared.open.load(Ordering::Acquire) >= max {
+                refuse(&stream, &opts.refusal);
+                if refused == 0 {
+                    tracing::warn!(
+                        limit = max, %peer,
+                        "{max} connections open, the limit: refusing new ones"
+                    );
+                }
+                refused += 1;
+                continue;
+            }
+            if refused > 0 {
+                tracing::info!(
+                    limit = max,
+                    refused,
+                    "accepting connections again after refusing {refused}"
+                );
+                refused = 0;
+            }
+        }
         serial += 1;
+        shared.open.fetch_add(1, Ordering::AcqRel);
         let mut conn = Conn::new(stream, peer);
+        conn.member = Some(Member(shared.clone()));
         conn.read_timeout = opts.read_timeout;
+        conn.read_deadline = opts
+            .read_deadline
+            .map(|d| actor_core::now().saturating_add(d));
         conn.write_timeout = opts.write_timeout;
         let slot = Arc::new(Mutex::new(Some(conn)));
         let handler = handler.clone();
@@ -904,6 +1228,111 @@ where
         .shutdown(Shutdown::Timeout(Duration::from_secs(1)));
         if let Err(e) = sup.start_child(spec).await {
             return ExitReason::error(e);
+        }
+    }
+}
+
+/// Turns away a connection accepted over the limit: reads and drops what
+/// it has sent already (so that closing does not reset it), sends
+/// `refusal` without waiting, and half-closes it; dropping it closes it.
+fn refuse(stream: &Stream, refusal: &[u8]) {
+    use rustix::net::{RecvFlags, SendFlags, Shutdown};
+    let fd = stream.fd();
+    let mut sink = [0u8; 4096];
+    // What is there already, and no more than a few reads' worth.
+    for _ in 0..16 {
+        match rustix::net::recv(fd, &mut sink, RecvFlags::DONTWAIT) {
+            Ok((n, _)) if n > 0 => {}
+            _ => break,
+        }
+    }
+    if !refusal.is_empty() {
+        let _ = rustix::net::send(fd, refusal, SendFlags::DONTWAIT | SendFlags::NOSIGNAL);
+    }
+    let _ = rustix::net::shutdown(fd, Shutdown::Write);
+}
+
+/// What the connections of one listener share.
+#[derive(Debug)]
+struct Shared {
+    /// Connections accepted and not yet dropped.
+    open: AtomicUsize,
+    /// Bytes reserved with [`Conn::reserve`].
+    reserved: AtomicUsize,
+    /// The most that may be reserved at once.
+    buffer_limit: usize,
+}
+
+/// A connection's membership of its listener: counted as open while it
+/// lives.
+#[derive(Debug)]
+struct Member(Arc<Shared>);
+
+impl Member {
+    fn reserve(member: Option<&Member>, bytes: usize) -> Result<Reservation, Error> {
+        let Some(Member(shared)) = member else {
+            return Ok(Reservation {
+                shared: None,
+                bytes,
+            });
+        };
+        let limit = shared.buffer_limit;
+        let mut in_use = shared.reserved.load(Ordering::Relaxed);
+        loop {
+            let total = match in_use.checked_add(bytes) {
+                Some(t) if t <= limit => t,
+                _ => {
+                    return Err(Error::BufferLimit {
+                        wanted: bytes,
+                        in_use,
+                        limit,
+                    });
+                }
+            };
+            match shared.reserved.compare_exchange_weak(
+                in_use,
+                total,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    return Ok(Reservation {
+                        shared: Some(shared.clone()),
+                        bytes,
+                    });
+                }
+                Err(now) => in_use = now,
+            }
+        }
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Room reserved in a listener's buffer budget with [`Conn::reserve`]
+/// (see [`Listener::buffer_limit`]); given back when dropped.
+#[derive(Debug)]
+#[must_use = "the room is given back as soon as the reservation is dropped"]
+pub struct Reservation {
+    shared: Option<Arc<Shared>>,
+    bytes: usize,
+}
+
+impl Reservation {
+    /// How many bytes it holds.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if let Some(shared) = &self.shared {
+            shared.reserved.fetch_sub(self.bytes, Ordering::AcqRel);
         }
     }
 }

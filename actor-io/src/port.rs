@@ -597,6 +597,21 @@ impl<R: AsyncRead + Unpin> Reader<R> {
     }
 }
 
+/// Splits output into messages as a port in line mode does: `chunks`
+/// arrive one read at a time, then the end of file. For the fuzz targets.
+pub(crate) fn split_lines(chunks: &[&[u8]]) -> Vec<Bytes> {
+    let mut reader = Reader::<tokio::io::Empty>::new(None, true);
+    reader.eof = false;
+    let mut out = Vec::new();
+    for chunk in chunks {
+        reader.buf.extend_from_slice(chunk);
+        out.extend(std::iter::from_fn(|| reader.take()));
+    }
+    reader.eof = true;
+    out.extend(std::iter::from_fn(|| reader.take()));
+    out
+}
+
 struct ChildIo {
     stdin: Option<ChildStdin>,
     stdout: Reader<tokio::process::ChildStdout>,

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,13 @@ pub(crate) struct Args {
     /// Positions shown in each robot's trail.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_TRAIL)]
     pub(crate) trail: usize,
+    /// Serve the observer and a live view of the world on ADDR (such as
+    /// 127.0.0.1:7070) while the world runs; tokio runtimes only.
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) observe: Option<SocketAddr>,
+    /// Make each tick take at least MS milliseconds (0: as fast as it goes).
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub(crate) tick_ms: u64,
 }
 
 /// `--runtime`.
@@ -119,6 +127,14 @@ impl Args {
                 )
                 .exit();
         }
+        if self.observe.is_some() && self.runtime == RuntimeArg::Deterministic {
+            Self::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--observe needs a tokio runtime: the deterministic runtime has no sockets",
+                )
+                .exit();
+        }
         let runtime = match self.runtime {
             RuntimeArg::Tokio => RuntimeKind::Tokio,
             RuntimeArg::TokioCurrentThread => RuntimeKind::TokioCurrentThread,
@@ -131,6 +147,7 @@ impl Args {
                 runtime,
                 chaos: self.chaos,
                 chaos_seed: self.seed,
+                tick_interval: Duration::from_millis(self.tick_ms),
             },
             outputs: Outputs {
                 trace: self.trace.clone(),

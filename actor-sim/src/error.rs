@@ -50,6 +50,8 @@ pub enum SimError {
     /// The process machinery failed: a process the run needs ended early or
     /// could not be reached.
     Actor(String),
+    /// The observer (the live view) could not start.
+    Observer(actor_observer::ObserverError),
 }
 
 impl fmt::Display for SimError {
@@ -70,6 +72,7 @@ impl fmt::Display for SimError {
             Self::Trace(e) => write!(f, "trace: {e}"),
             Self::Invalid(msg) => f.write_str(msg),
             Self::Actor(msg) => write!(f, "actor failure: {msg}"),
+            Self::Observer(e) => write!(f, "observer: {e}"),
         }
     }
 }
@@ -79,6 +82,7 @@ impl std::error::Error for SimError {
         match self {
             Self::Io { source, .. } => Some(source),
             Self::Trace(e) => Some(e),
+            Self::Observer(e) => Some(e),
             _ => None,
         }
     }

@@ -3,6 +3,7 @@
 //! ```text
 //! robot-world [--ticks N] [--robots N] [--seed S] [--trace FILE] [--png FILE]
 //!             [--frames DIR --every K] [--chaos K] [--runtime tokio|deterministic]
+//!             [--observe ADDR] [--tick-ms MS]
 //! ```
 //!
 //! Bad flags print a usage message and exit with 2; an output that cannot be
@@ -35,7 +36,16 @@ fn run(args: &cli::Args) -> Result<(), actor_sim::SimError> {
     // Creates every output now: an unwritable path fails before any tick.
     let recorder = plan.outputs.prepare()?;
     let (recorder, bar) = cli::progress(recorder, plan.config.ticks);
-    let result = actor_sim::run(&plan.scenario, &plan.config, recorder);
+    let result = match args.observe {
+        Some(addr) => {
+            actor_sim::run_observed(&plan.scenario, &plan.config, recorder, addr, |serving| {
+                println!("observer: {}", serving.url());
+                println!("world: {}world", serving.url());
+                println!("token: {}", serving.token());
+            })
+        }
+        None => actor_sim::run(&plan.scenario, &plan.config, recorder),
+    };
     bar.finish_and_clear();
     let report = result?;
     print!("{}", cli::summary(&report, plan.config.runtime));

@@ -50,6 +50,33 @@ fn bad_flags_are_refused() {
     assert_usage_error(&["--every", "5"], "--frames");
     assert_usage_error(&["--frames", "f", "--every", "0"], "at least 1");
     assert_usage_error(&["--chaos", "13"], "--chaos 13");
+    assert_usage_error(&["--observe", "nowhere"], "--observe");
+    assert_usage_error(
+        &["--observe", "127.0.0.1:0", "--runtime", "deterministic"],
+        "--observe needs a tokio runtime",
+    );
+}
+
+#[test]
+fn observe_announces_the_observer_and_runs_the_world() {
+    let dir = scratch("observe");
+    let out = robot_world(&["--observe", "127.0.0.1:0", "--ticks", "50"], &dir);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("observer: http://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("world: http://127.0.0.1:") && lines[1].ends_with("/world"),
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("token: ") && lines[2].len() == "token: ".len() + 32,
+        "{text}"
+    );
+    assert!(text.contains("ticks: 50"), "{text}");
 }
 
 #[test]

@@ -3,13 +3,27 @@
 %% Run by the benches binary as
 %%   erl -noshell +S 2 +P 2097152 -pa DIR -run bench main WORKLOAD COUNT...
 %% with the same counts as every Rust implementation (benches/src/workloads.rs).
+%% The remote workloads run on a distributed node, with the short name of
+%% the peer node (started by the benches binary) before the counts:
+%%   erl -sname D ... -run bench main remote-WORKLOAD PEER COUNT...
 %% Prints one line: RESULT key=value ... (integers), then halts.
 -module(bench).
--export([main/1]).
+-export([main/1, echo_start/0, sink/2, serve/1]).
 
+main(["remote-" ++ _ = Workload, Peer | Args]) ->
+    [_, Host] = string:split(atom_to_list(node()), "@"),
+    Node = list_to_atom(Peer ++ "@" ++ Host),
+    Counts = [list_to_integer(A) || A <- Args],
+    report(Workload, fun() ->
+        true = connect(Node, 100),
+        remote(Workload, Node, Counts)
+    end);
 main([Workload | Args]) ->
     Counts = [list_to_integer(A) || A <- Args],
-    try run(Workload, Counts) of
+    report(Workload, fun() -> run(Workload, Counts) end).
+
+report(Workload, Fun) ->
+    try Fun() of
         Result ->
             Fields = [io_lib:format(" ~s=~b", [K, V]) || {K, V} <- Result],
             io:format("RESULT~s~n", [Fields]),
@@ -160,3 +174,50 @@ skynet_node(Parent, Num, Size) ->
 
 collect(0, Sum) -> Sum;
 collect(K, Sum) -> receive {sum, X} -> collect(K - 1, Sum + X) end.
+
+%% The remote workloads: the driver's processes here, the other one on Node.
+connect(_, 0) -> false;
+connect(Node, K) ->
+    case net_kernel:connect_node(Node) of
+        true -> true;
+        _ -> timer:sleep(50), connect(Node, K - 1)
+    end.
+
+%% remote-ping-pong: B echoes on the peer node, A counts here.
+remote("remote-ping-pong", Node, [N]) ->
+    Driver = self(),
+    B = spawn(Node, bench, echo_start, []),
+    T0 = now_ns(),
+    A = spawn(fun() -> counter(B, N, Driver) end),
+    B ! {peer, A},
+    B ! {ball, 0},
+    receive {done, N} -> ok end,
+    [{elapsed_ns, now_ns() - T0}];
+%% remote-tell: N messages to a sink on the peer node, then its barrier.
+remote("remote-tell", Node, [N]) ->
+    Sink = spawn(Node, bench, sink, [N, self()]),
+    T0 = now_ns(),
+    tell_loop(Sink, 1, N),
+    Expected = N * (N + 1) div 2,
+    receive {sunk, Sum} -> Expected = Sum end,
+    [{elapsed_ns, now_ns() - T0}];
+%% remote-call: N sequential request/replies to a server on the peer node.
+remote("remote-call", Node, [N]) ->
+    Server = spawn(Node, bench, serve, [0]),
+    T0 = now_ns(),
+    {TEnd, Last, Lats} = ask_loop(Server, N, T0, 0, []),
+    N = Last,
+    Sorted = list_to_tuple(lists:sort(Lats)),
+    Rank = max(1, min(N, ceil(0.99 * N))),
+    [{elapsed_ns, TEnd - T0}, {p99_ns, element(Rank, Sorted)}].
+
+echo_start() ->
+    receive {peer, A} -> echo(A) end.
+
+sink(N, Driver) -> sink_loop(N, 0, Driver).
+
+sink_loop(0, Sum, Driver) -> Driver ! {sunk, Sum};
+sink_loop(K, Sum, Driver) -> receive V -> sink_loop(K - 1, Sum + V, Driver) end.
+
+tell_loop(_, I, N) when I > N -> ok;
+tell_loop(Sink, I, N) -> Sink ! I, tell_loop(Sink, I + 1, N).

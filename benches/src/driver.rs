@@ -26,6 +26,8 @@ pub(crate) struct Plan {
     pub(crate) implementations: Vec<Implementation>,
     /// Where to write the JSON records.
     pub(crate) json: Option<PathBuf>,
+    /// The nats-server to use; `None` starts one if a remote workload needs it.
+    pub(crate) nats: Option<String>,
 }
 
 /// One JSON record: the statistics of one metric of one implementation.
@@ -112,6 +114,32 @@ pub(crate) fn run(plan: &Plan) -> ExitCode {
     };
     let beam_dir = erlang.as_ref().map(Erlang::beam_dir);
 
+    let needs_nats = plan
+        .implementations
+        .iter()
+        .any(|i| plan.workloads.iter().any(|w| i.needs_nats(*w)));
+    // Kept until the end of the run, then killed with its store.
+    let mut local_nats = None;
+    let nats = match (&plan.nats, needs_nats) {
+        (Some(url), _) => Some(url.clone()),
+        (None, true) => match actor_net::NatsServer::start() {
+            Ok(server) => {
+                let url = server.url();
+                eprintln!("nats-server started at {url}");
+                local_nats = Some(server);
+                Some(url)
+            }
+            Err(e) => {
+                eprintln!("{e}; the NATS rows say so");
+                results
+                    .unavailable
+                    .insert(Implementation::NatsRaw, e.to_string());
+                None
+            }
+        },
+        (None, false) => None,
+    };
+
     eprintln!(
         "benches: {} mode, {} repetitions, {} workloads x {} implementations, each run in a fresh process",
         if plan.quick { "quick" } else { "full" },
@@ -136,7 +164,15 @@ pub(crate) fn run(plan: &Plan) -> ExitCode {
             for k in 0..runnable.len() {
                 let imp = runnable[(k + rep) % runnable.len()];
                 let run_started = Instant::now();
-                let outcome = run_child(&exe, imp, workload, plan.quick, beam_dir, timeout);
+                let outcome = run_child(
+                    &exe,
+                    imp,
+                    workload,
+                    plan.quick,
+                    beam_dir,
+                    nats.as_deref(),
+                    timeout,
+                );
                 let secs = run_started.elapsed().as_secs_f64();
                 match outcome {
                     Ok(outcome) => {
@@ -175,7 +211,9 @@ pub(crate) fn run(plan: &Plan) -> ExitCode {
 
     let versions = Versions {
         erlang: erlang.as_ref().map(|e| e.release().to_string()),
+        nats: nats_server_version(),
     };
+    drop(local_nats);
     print!("{}", table(plan, &counts, &results, &versions));
     println!();
     println!("Total time: {:.1} s.", started.elapsed().as_secs_f64());
@@ -196,6 +234,15 @@ pub(crate) fn run(plan: &Plan) -> ExitCode {
     }
 }
 
+/// The version `nats-server --version` prints, if it runs.
+fn nats_server_version() -> Option<String> {
+    let out = ["nats-server", "/usr/sbin/nats-server"]
+        .iter()
+        .find_map(|bin| Command::new(bin).arg("--version").output().ok())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.trim().trim_start_matches("nats-server: ").to_string())
+}
+
 /// Re-executes this binary as `--child IMPL WORKLOAD` and parses its result.
 fn run_child(
     exe: &Path,
@@ -203,6 +250,7 @@ fn run_child(
     workload: Workload,
     quick: bool,
     beam_dir: Option<&Path>,
+    nats: Option<&str>,
     timeout: Duration,
 ) -> Result<Outcome, String> {
     let mut cmd = Command::new(exe);
@@ -212,6 +260,9 @@ fn run_child(
     }
     if let Some(dir) = beam_dir {
         cmd.arg("--beam-dir").arg(dir);
+    }
+    if let Some(url) = nats {
+        cmd.args(["--nats", url]);
     }
     let mut child = cmd
         .stdin(Stdio::null())
@@ -282,6 +333,7 @@ fn records(plan: &Plan, results: &Results) -> Vec<Record> {
 #[derive(Debug)]
 struct Versions {
     erlang: Option<String>,
+    nats: Option<String>,
 }
 
 /// The markdown table, with one ratio row per actor-core implementation, and
@@ -396,7 +448,7 @@ impl Baseline {
         match self {
             Baseline::BestActorPeer => "best Rust actor peer",
             Baseline::Erlang => "erlang",
-            Baseline::TokioSameFlavour => "tokio-mpsc, same flavour",
+            Baseline::TokioSameFlavour => "its floor (tokio-mpsc same flavour; nats-raw)",
         }
     }
 
@@ -408,10 +460,10 @@ impl Baseline {
                 Implementation::Actix,
             ],
             Baseline::Erlang => vec![Implementation::Erlang],
-            Baseline::TokioSameFlavour => vec![if ours == Implementation::ActorCore {
-                Implementation::TokioMpsc
-            } else {
-                Implementation::TokioMpscCurrentThread
+            Baseline::TokioSameFlavour => vec![match ours {
+                Implementation::ActorCore => Implementation::TokioMpsc,
+                Implementation::ActorNet => Implementation::NatsRaw,
+                _ => Implementation::TokioMpscCurrentThread,
             }],
         }
     }
@@ -517,6 +569,22 @@ fn notes(plan: &Plan, counts: &Counts, results: &Results, versions: &Versions) -
          whole OS process. ask-p99: 99th percentile of one ask, timed one clock read per ask."
             .to_string(),
     ];
+    if plan.workloads.iter().any(|w| w.is_remote()) {
+        notes.push(format!(
+            "remote-* (two OS processes on this machine): remote-ping-pong {} sequential round trips; remote-tell \
+             {} tells of one integer from one process, then one barrier; remote-call {} sequential calls (mean and \
+             p99). nats-raw: bare async-nats {} publish/subscribe, each OS process with its own connection to one \
+             local nats-server {} (call: async-nats `request`), the floor NATS sets. erlang: two `erl -sname` \
+             nodes with Erlang distribution; they talk over one direct TCP connection, where NATS nodes go through \
+             the server (two hops), which buys no full mesh of connections, NATS clusters and leaf nodes for \
+             scale, NATS authentication, and one port to open.",
+            counts.remote_round_trips,
+            counts.remote_tells,
+            counts.remote_calls,
+            env!("BENCHES_VERSION_ASYNC_NATS"),
+            versions.nats.as_deref().unwrap_or("(given by --nats)"),
+        ));
+    }
     for (imp, workload, reason) in &results.failures {
         notes.push(format!(
             "FAILED {} / {}: {reason}",

@@ -68,12 +68,28 @@ struct Args {
     /// Internal: where the compiled Erlang module is, for an Erlang child.
     #[arg(long, value_name = "DIR", hide = true)]
     beam_dir: Option<PathBuf>,
+
+    /// The nats-server for the remote workloads (nats://HOST:PORT); without
+    /// it the run starts its own on a free loopback port.
+    #[arg(long, value_name = "URL")]
+    nats: Option<String>,
+
+    /// Internal: run the peer side of a remote workload in this process.
+    #[arg(long, num_args = 2, value_names = ["IMPL", "WORKLOAD"], hide = true)]
+    peer: Option<Vec<String>>,
+
+    /// Internal: the subject prefix of a remote workload's two processes.
+    #[arg(long, value_name = "TAG", hide = true)]
+    tag: Option<String>,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     if let Some(child) = &args.child {
         return run_child(&args, child);
+    }
+    if let Some(peer) = &args.peer {
+        return run_peer(&args, peer);
     }
     let plan = driver::Plan {
         quick: args.quick,
@@ -91,6 +107,7 @@ fn main() -> ExitCode {
                 .collect()
         },
         json: args.json.clone(),
+        nats: args.nats.clone(),
     };
     driver::run(&plan)
 }
@@ -105,7 +122,12 @@ fn run_child(args: &Args, child: &[String]) -> ExitCode {
         eprintln!("--child: unknown implementation or workload: {child:?}");
         return ExitCode::FAILURE;
     };
-    let outcome = imp.run(workload, &Counts::new(args.quick), args.beam_dir.as_deref());
+    let env = impls::Env {
+        beam_dir: args.beam_dir.clone(),
+        nats: args.nats.clone(),
+        quick: args.quick,
+    };
+    let outcome = imp.run(workload, &Counts::new(args.quick), &env);
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -116,6 +138,22 @@ fn run_child(args: &Args, child: &[String]) -> ExitCode {
     out.flush().expect("flush result");
     // Skip tearing down whatever the workload left behind: it is not measured.
     std::process::exit(0)
+}
+
+/// The hidden `--peer IMPL WORKLOAD`: the second OS process of a remote
+/// workload, until the driver kills it.
+fn run_peer(args: &Args, peer: &[String]) -> ExitCode {
+    let (Ok(imp), Ok(workload), Some(nats), Some(tag)) = (
+        Implementation::from_str(&peer[0], false),
+        Workload::from_str(&peer[1], false),
+        args.nats.clone(),
+        args.tag.clone(),
+    ) else {
+        eprintln!("--peer: unknown implementation or workload, or no --nats/--tag: {peer:?}");
+        return ExitCode::FAILURE;
+    };
+    imp.run_peer(workload, &Counts::new(args.quick), nats, tag);
+    ExitCode::SUCCESS
 }
 
 #[cfg(test)]
@@ -147,5 +185,6 @@ mod tests {
             (c.robot_world_1m_robots, c.robot_world_1m_ticks),
             (1_000_000, 20)
         );
+        assert_eq!(c.remote_tells, 1_000_000);
     }
 }

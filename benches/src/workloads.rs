@@ -33,11 +33,19 @@ pub(crate) enum Workload {
     /// to set up and to hold.
     #[value(name = "robot-world-1m")]
     RobotWorld1m,
+    /// Sequential round trips between two processes in two OS processes
+    /// (two nodes), through a local nats-server or Erlang distribution.
+    RemotePingPong,
+    /// One process tells many messages to a process in another OS process,
+    /// then waits for one barrier.
+    RemoteTell,
+    /// Sequential request/replies to a process in another OS process.
+    RemoteCall,
 }
 
 impl Workload {
     /// All workloads, in table order.
-    pub(crate) const ALL: [Workload; 8] = [
+    pub(crate) const ALL: [Workload; 11] = [
         Workload::PingPong,
         Workload::FanIn,
         Workload::Ask,
@@ -46,6 +54,9 @@ impl Workload {
         Workload::Skynet,
         Workload::RobotWorld,
         Workload::RobotWorld1m,
+        Workload::RemotePingPong,
+        Workload::RemoteTell,
+        Workload::RemoteCall,
     ];
 
     /// The name used on the command line, in the JSON and by the Erlang module.
@@ -59,7 +70,18 @@ impl Workload {
             Workload::Skynet => "skynet",
             Workload::RobotWorld => "robot-world",
             Workload::RobotWorld1m => "robot-world-1m",
+            Workload::RemotePingPong => "remote-ping-pong",
+            Workload::RemoteTell => "remote-tell",
+            Workload::RemoteCall => "remote-call",
         }
+    }
+
+    /// Whether it runs between two OS processes (two nodes).
+    pub(crate) fn is_remote(self) -> bool {
+        matches!(
+            self,
+            Workload::RemotePingPong | Workload::RemoteTell | Workload::RemoteCall
+        )
     }
 
     /// The metrics this workload yields, in table order.
@@ -83,6 +105,9 @@ impl Workload {
                 Metric::RobotWorld1mSetup,
                 Metric::RobotWorld1mRss,
             ],
+            Workload::RemotePingPong => &[Metric::RemotePingPong],
+            Workload::RemoteTell => &[Metric::RemoteTell],
+            Workload::RemoteCall => &[Metric::RemoteCallMean, Metric::RemoteCallP99],
         }
     }
 
@@ -100,6 +125,9 @@ impl Workload {
             Workload::RobotWorld1m => {
                 vec![counts.robot_world_1m_robots, counts.robot_world_1m_ticks]
             }
+            Workload::RemotePingPong => vec![counts.remote_round_trips],
+            Workload::RemoteTell => vec![counts.remote_tells],
+            Workload::RemoteCall => vec![counts.remote_calls],
         }
     }
 
@@ -147,6 +175,12 @@ pub(crate) struct Counts {
     pub(crate) robot_world_1m_robots: u64,
     /// `robot-world-1m`: ticks of the world.
     pub(crate) robot_world_1m_ticks: u64,
+    /// `remote-ping-pong`: round trips between the two OS processes.
+    pub(crate) remote_round_trips: u64,
+    /// `remote-tell`: messages told to the other OS process.
+    pub(crate) remote_tells: u64,
+    /// `remote-call`: sequential calls to the other OS process.
+    pub(crate) remote_calls: u64,
 }
 
 impl Counts {
@@ -164,6 +198,9 @@ impl Counts {
         robot_world_ticks: 50,
         robot_world_1m_robots: 1_000_000,
         robot_world_1m_ticks: 20,
+        remote_round_trips: 20_000,
+        remote_tells: 1_000_000,
+        remote_calls: 20_000,
     };
 
     /// Smaller counts for `--quick`, so the whole run stays under two minutes.
@@ -180,6 +217,9 @@ impl Counts {
         robot_world_ticks: 20,
         robot_world_1m_robots: 200_000,
         robot_world_1m_ticks: 5,
+        remote_round_trips: 5_000,
+        remote_tells: 200_000,
+        remote_calls: 5_000,
     };
 
     /// The counts for a run, quick or not.
@@ -271,6 +311,14 @@ pub(crate) enum Metric {
     RobotWorld1mSetup,
     /// `RobotWorldRss` with a million robots.
     RobotWorld1mRss,
+    /// Round trips per second between two OS processes.
+    RemotePingPong,
+    /// Messages per second into a process of another OS process.
+    RemoteTell,
+    /// Mean microseconds per call to another OS process.
+    RemoteCallMean,
+    /// 99th percentile microseconds per call to another OS process.
+    RemoteCallP99,
 }
 
 impl Metric {
@@ -294,15 +342,21 @@ impl Metric {
             Metric::RobotWorld1mVsLoop => "robot-world-1m-vs-loop",
             Metric::RobotWorld1mSetup => "robot-world-1m-setup",
             Metric::RobotWorld1mRss => "robot-world-1m-rss",
+            Metric::RemotePingPong => "remote-ping-pong",
+            Metric::RemoteTell => "remote-tell",
+            Metric::RemoteCallMean => "remote-call",
+            Metric::RemoteCallP99 => "remote-call-p99",
         }
     }
 
     /// The unit of the value.
     pub(crate) fn unit(self) -> &'static str {
         match self {
-            Metric::PingPong => "round trips/s",
-            Metric::FanIn => "messages/s",
-            Metric::AskMean | Metric::AskP99 => "µs",
+            Metric::PingPong | Metric::RemotePingPong => "round trips/s",
+            Metric::FanIn | Metric::RemoteTell => "messages/s",
+            Metric::AskMean | Metric::AskP99 | Metric::RemoteCallMean | Metric::RemoteCallP99 => {
+                "µs"
+            }
             Metric::Spawn => "processes/s",
             Metric::SpawnMemory => "bytes/process",
             Metric::Ring => "hops/s",
@@ -327,6 +381,8 @@ impl Metric {
                 | Metric::RobotWorldVsLoop
                 | Metric::RobotWorld1m
                 | Metric::RobotWorld1mVsLoop
+                | Metric::RemotePingPong
+                | Metric::RemoteTell
         )
     }
 
@@ -353,6 +409,10 @@ impl Metric {
             }
             Metric::RobotWorldSetup | Metric::RobotWorld1mSetup => o.setup_ns? as f64 / 1e9,
             Metric::RobotWorldRss | Metric::RobotWorld1mRss => o.peak_rss_bytes? as f64 / 1e6,
+            Metric::RemotePingPong => per_sec(counts.remote_round_trips),
+            Metric::RemoteTell => per_sec(counts.remote_tells),
+            Metric::RemoteCallMean => o.elapsed_ns as f64 / 1e3 / counts.remote_calls as f64,
+            Metric::RemoteCallP99 => o.p99_ns? as f64 / 1e3,
         })
     }
 }

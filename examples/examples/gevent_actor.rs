@@ -19,6 +19,7 @@
 use std::time::Duration;
 
 use actor_core::{Actor, ActorCtx, Ctx, ExitReason, Pid, Runtime, spawn, start};
+use clap::Parser;
 
 /// The seed's Pinger/Ponger pair: each prints what it got and answers.
 #[derive(Debug)]
@@ -78,7 +79,14 @@ impl Actor for Pinger {
     }
 }
 
+/// The seed's gevent `Actor`, written both ways: a receive loop and the
+/// `Actor` trait.
+#[derive(Parser)]
+#[command(name = "gevent_actor")]
+pub(crate) struct Args {}
+
 fn main() {
+    Args::parse();
     Runtime::tokio().block_on(async {
         let ponger = ponger();
         let pinger = start(Pinger {

@@ -7,6 +7,7 @@
 
 use std::convert::Infallible;
 
+use clap::Parser;
 use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper::server::conn::http1;
@@ -14,8 +15,18 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 
+/// A plain hyper hello-world server, the yardstick for `http_hello`, on
+/// 127.0.0.1.
+#[derive(Parser)]
+#[command(name = "hyper_hello")]
+pub(crate) struct Args {
+    /// The TCP port to listen on.
+    #[arg(long, default_value_t = 8001)]
+    pub(crate) port: u16,
+}
+
 fn main() {
-    let addr = format!("127.0.0.1:{}", examples::port_flag("hyper_hello", 8001));
+    let addr = format!("127.0.0.1:{}", Args::parse().port);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

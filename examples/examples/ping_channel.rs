@@ -25,6 +25,7 @@ use std::sync::Arc;
 use actor_core::deterministic::Config;
 use actor_core::sync::Channel;
 use actor_core::{Ctx, Runtime, spawn};
+use clap::Parser;
 
 /// Where the example's lines go: standard output, or a test's buffer.
 type Out = Arc<dyn Fn(&str) + Send + Sync>;
@@ -75,25 +76,22 @@ pub(crate) fn run(count: u64, out: Out) {
     });
 }
 
-fn count_from_args() -> u64 {
-    let mut args = std::env::args().skip(1);
-    let mut count = 1_000_000;
-    while let Some(arg) = args.next() {
-        let value = match arg.as_str() {
-            "--count" => args.next(),
-            other => other.strip_prefix("--count=").map(str::to_string),
-        };
-        match value.as_deref().map(|v| v.replace('_', "").parse::<u64>()) {
-            Some(Ok(n)) => count = n,
-            _ => {
-                eprintln!("usage: ping_channel [--count N]");
-                std::process::exit(2);
-            }
-        }
-    }
-    count
+/// The seed's endless ping over a Stackless channel, in constant stack.
+#[derive(Parser)]
+#[command(name = "ping_channel")]
+pub(crate) struct Args {
+    /// How many round trips (`1_000_000` is accepted).
+    #[arg(long, default_value = "1_000_000", value_parser = count)]
+    pub(crate) count: u64,
+}
+
+/// A whole number, `_` allowed between digits.
+fn count(s: &str) -> Result<u64, String> {
+    s.replace('_', "")
+        .parse()
+        .map_err(|_| format!("{s:?} is not a whole number"))
 }
 
 fn main() {
-    run(count_from_args(), Arc::new(|line| println!("{line}")));
+    run(Args::parse().count, Arc::new(|line| println!("{line}")));
 }

@@ -7,16 +7,20 @@
 use std::time::Instant;
 
 use actor_core::{Ctx, ExitReason, Pid, Runtime, spawn};
+use clap::Parser;
+
+/// The seed's `ping` as two processes bouncing a counter, in constant
+/// memory.
+#[derive(Parser)]
+#[command(name = "ping_pong")]
+pub(crate) struct Args {
+    /// How many round trips.
+    #[arg(default_value_t = 1_000_000)]
+    pub(crate) round_trips: u64,
+}
 
 fn main() {
-    let rounds: u64 = match std::env::args().nth(1).map(|a| a.parse()) {
-        None => 1_000_000,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => {
-            eprintln!("usage: ping_pong [ROUND_TRIPS] (a whole number)");
-            std::process::exit(2);
-        }
-    };
+    let rounds = Args::parse().round_trips;
     Runtime::tokio().block_on(async move {
         let start = Instant::now();
         // pong: answers every ball with the next number.

@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use actor_core::testing::Harness;
 use actor_core::{CallError, Ctx, Pid, Reply, spawn};
+use clap::Parser;
 
 /// Where the example's lines go: standard output, or a test's buffer.
 type Out = Arc<dyn Fn(&str) + Send + Sync>;
@@ -154,7 +155,14 @@ pub(crate) fn run(out: Out) -> bool {
     ok
 }
 
+/// Finds a lost update with the protocol-testing harness over 1,000
+/// seeds, then checks the fix (`ACTOR_SEED=N` replays one seed).
+#[derive(Parser)]
+#[command(name = "protocol_race")]
+pub(crate) struct Args {}
+
 fn main() {
+    Args::parse();
     let ok = run(Arc::new(|line| println!("{line}")));
     std::process::exit(if ok { 0 } else { 1 });
 }

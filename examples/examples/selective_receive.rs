@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use actor_core::deterministic::Config;
 use actor_core::{Ctx, Runtime, spawn};
+use clap::Parser;
 
 enum Msg {
     Normal(u32),
@@ -25,7 +26,13 @@ impl std::fmt::Display for Msg {
     }
 }
 
+/// Selective receive and `after`, on the deterministic runtime.
+#[derive(Parser)]
+#[command(name = "selective_receive")]
+pub(crate) struct Args {}
+
 fn main() {
+    Args::parse();
     Runtime::deterministic(Config::fifo()).block_on(async {
         let worker = spawn(|mut ctx: Ctx<Msg>| async move {
             let first = ctx.recv_match(|m| matches!(m, Msg::Urgent(_))).await;

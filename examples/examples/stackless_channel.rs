@@ -32,6 +32,7 @@ use std::sync::Arc;
 use actor_core::deterministic::Config;
 use actor_core::sync::Channel;
 use actor_core::{Ctx, Runtime, spawn};
+use clap::Parser;
 
 /// Where the example's lines go: standard output, or a test's buffer.
 type Out = Arc<dyn Fn(&str) + Send + Sync>;
@@ -68,6 +69,13 @@ pub(crate) fn run(out: Out) {
     });
 }
 
+/// The seed's `stackless.channel` example: who runs when at a
+/// rendezvous.
+#[derive(Parser)]
+#[command(name = "stackless_channel")]
+pub(crate) struct Args {}
+
 fn main() {
+    Args::parse();
     run(Arc::new(|line| println!("{line}")));
 }

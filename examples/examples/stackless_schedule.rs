@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use actor_core::deterministic::Config;
 use actor_core::{Ctx, Runtime, spawn, yield_now};
+use clap::Parser;
 
 /// Where the example's lines go: standard output, or a test's buffer.
 type Out = Arc<dyn Fn(&str) + Send + Sync>;
@@ -46,6 +47,13 @@ pub(crate) fn run(out: Out) {
     });
 }
 
+/// The seed's `stackless.schedule()` example: two tasklets taking
+/// turns.
+#[derive(Parser)]
+#[command(name = "stackless_schedule")]
+pub(crate) struct Args {}
+
 fn main() {
+    Args::parse();
     run(Arc::new(|line| println!("{line}")));
 }

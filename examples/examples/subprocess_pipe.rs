@@ -1,15 +1,24 @@
-//! A process drives an interactive child, `bc`, through its pipes (the
-//! seed's `gevent.subprocess`): it sends a line, receives the answer as a
-//! message, and so on. Exits 0 when every answer is right.
+//! A process drives an interactive child through its pipes (the seed's
+//! `gevent.subprocess`): a calculator in `sh` that reads an expression per
+//! line and answers its value. The process sends a line, receives the
+//! answer as a message, and so on. Exits 0 when every answer is right.
 //!
-//! `cargo run -p examples --example subprocess_pipe` (needs `bc`).
+//! `cargo run -p examples --example subprocess_pipe`
 
 use actor_core::Runtime;
-use examples::calc::{BC_QUESTIONS, ask_bc};
+use clap::Parser;
+use examples::calc::{QUESTIONS, ask};
+
+/// Drives a calculator in `sh` through its pipes, a question per line,
+/// and checks every answer.
+#[derive(Parser)]
+#[command(name = "subprocess_pipe")]
+pub(crate) struct Args {}
 
 fn main() {
-    let questions: Vec<&str> = BC_QUESTIONS.iter().map(|(q, _)| *q).collect();
-    let answers = match Runtime::tokio().block_on(ask_bc(&questions)) {
+    Args::parse();
+    let questions: Vec<&str> = QUESTIONS.iter().map(|(q, _)| *q).collect();
+    let answers = match Runtime::tokio().block_on(ask(&questions)) {
         Ok(answers) => answers,
         Err(e) => {
             eprintln!("subprocess_pipe: {e}");
@@ -17,9 +26,9 @@ fn main() {
         }
     };
     let mut wrong = 0;
-    for ((question, expected), answer) in BC_QUESTIONS.iter().zip(&answers) {
+    for ((question, expected), answer) in QUESTIONS.iter().zip(&answers) {
         let mark = if answer == expected { "ok" } else { "WRONG" };
-        println!("bc: {question} = {answer} [{mark}]");
+        println!("sh: $(({question})) = {answer} [{mark}]");
         if answer != expected {
             wrong += 1;
         }

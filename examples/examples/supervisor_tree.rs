@@ -17,6 +17,7 @@ use std::time::Duration;
 use actor_core::{
     AnyPid, ChildSpec, Ctx, Pid, Runtime, Strategy, Supervisor, SupervisorMsg, spawn,
 };
+use clap::Parser;
 
 fn worker(id: &'static str) -> ChildSpec {
     ChildSpec::new(id, move || async move {
@@ -48,7 +49,14 @@ async fn kill(sup: &Pid<SupervisorMsg>, id: &str) {
     let _ = sup.which_children().await;
 }
 
+/// A tree of supervisors: restarts, and escalation when a branch gives
+/// up.
+#[derive(Parser)]
+#[command(name = "supervisor_tree")]
+pub(crate) struct Args {}
+
 fn main() {
+    Args::parse();
     Runtime::tokio().block_on(async {
         let pool = Supervisor::new(Strategy::OneForAll)
             .intensity(2, Duration::from_secs(60))

@@ -7,6 +7,7 @@
 
 use actor_core::Runtime;
 use actor_io::worker::{self, WorkerCommand};
+use clap::Parser;
 use examples::primes::{self, count_primes};
 
 const WORKERS: usize = 4;
@@ -15,10 +16,17 @@ const SIZE: u64 = 100_000;
 /// The number of primes below 4,000,000.
 const PI_4M: u64 = 283_146;
 
+/// A pool of worker processes counting primes; one is killed midway and
+/// replaced.
+#[derive(Parser)]
+#[command(name = "worker_pool")]
+pub(crate) struct Args {}
+
 fn main() {
     // In a worker child, this serves jobs and exits; in the parent, it
     // returns at once.
     worker::enter(primes::KIND, count_primes);
+    Args::parse();
 
     let jobs = primes::jobs(JOBS, SIZE);
     let report = Runtime::tokio()

@@ -2,7 +2,12 @@
 //! answers `Hello <client ip>`, over HTTP/1.1 with keep-alive. Requests are
 //! parsed with `httparse`; a malformed one gets `400` and a close; a client
 //! that stalls half-way delays nobody else (its connection is its own
-//! process) and is dropped after the idle timeout.
+//! process).
+//!
+//! Slow and greedy clients are bounded by [`Limits`]: a request must be
+//! in within a deadline however slowly it trickles (`408`), connections
+//! over the limit are refused at accept (`503`), and the request bodies
+//! being read share one memory budget (`503` when it is spent).
 //!
 //! Used by the `http_hello` example and by the cross-crate tests, which
 //! start it on port 0.
@@ -10,22 +15,68 @@
 use std::time::Duration;
 
 use actor_core::Ctx;
-use actor_io::{Conn, Error, Listener, Server};
+use actor_io::{Conn, Error, Listener, Reservation, Server};
 use bytes::{Buf, BytesMut};
-
-/// How long a connection may stay silent (between requests, or in the
-/// middle of one) before it is closed.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The most header lines a request may have.
 const MAX_HEADERS: usize = 32;
 /// The largest request head (request line and headers).
 const MAX_HEAD: usize = 16 * 1024;
 /// The largest request body it will read past.
-const MAX_BODY: usize = 1 << 20;
+pub const MAX_BODY: usize = 1 << 20;
+
+/// What the server allows its clients: [`Limits::default`] is what the
+/// example runs with.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use examples::http_hello::Limits;
+///
+/// let strict = Limits { head: Duration::from_secs(2), ..Limits::default() };
+/// assert_eq!(strict.idle, Duration::from_secs(30));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a connection may stay silent, between requests or in the
+    /// middle of one, before it is closed (30 s).
+    pub idle: Duration,
+    /// How long a request's head may take to arrive, from its first byte
+    /// (from the accept for a connection's first request), however
+    /// steadily it trickles in (10 s). Then the client gets `408` and a
+    /// close.
+    pub head: Duration,
+    /// How long a whole request, body included, may take to arrive,
+    /// counted as for `head` (30 s). Then the client gets `408`.
+    pub request: Duration,
+    /// The most connections open at once; one more is sent `503` and
+    /// closed at accept (10,000, or the open-file limit less 32 if that
+    /// is lower, so that the server refuses before the OS does).
+    pub max_connections: usize,
+    /// The memory all connections may hold in request bodies they are
+    /// reading, together (64 MiB: 64 bodies of the largest size,
+    /// [`MAX_BODY`]). A request whose body does not fit gets `503`.
+    pub body_budget: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let fds = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+            .current
+            .unwrap_or(u64::MAX);
+        Limits {
+            idle: Duration::from_secs(30),
+            head: Duration::from_secs(10),
+            request: Duration::from_secs(30),
+            max_connections: fds.saturating_sub(32).clamp(1, 10_000) as usize,
+            body_budget: 64 << 20,
+        }
+    }
+}
 
 /// Starts the server on `addr` (`"127.0.0.1:0"` picks a port) with the
-/// default idle timeout.
+/// default [`Limits`].
 ///
 /// # Errors
 ///
@@ -42,19 +93,25 @@ const MAX_BODY: usize = 1 << 20;
 /// # });
 /// ```
 pub async fn start(addr: &str) -> Result<Server, Error> {
-    start_with(addr, IDLE_TIMEOUT).await
+    start_with(addr, Limits::default()).await
 }
 
-/// Starts the server with an idle timeout of your choosing.
+/// Starts the server with [`Limits`] of your choosing.
 ///
 /// # Errors
 ///
 /// The listener's [`Error`].
-pub async fn start_with(addr: &str, idle: Duration) -> Result<Server, Error> {
+pub async fn start_with(addr: &str, limits: Limits) -> Result<Server, Error> {
+    let mut refusal = Vec::new();
+    reject(&mut refusal, "503 Service Unavailable");
     Listener::tcp(addr)
-        .read_timeout(idle)
-        .write_timeout(idle)
-        .serve(connection)
+        .read_timeout(limits.idle)
+        .write_timeout(limits.idle)
+        .read_deadline(limits.head)
+        .max_connections(limits.max_connections)
+        .refusal(refusal)
+        .buffer_limit(limits.body_budget)
+        .serve(move |ctx, conn| connection(ctx, conn, limits))
         .await
 }
 
@@ -93,9 +150,13 @@ impl Response<'_> {
 enum Step {
     /// A whole request: answered into the output; drop `consumed` bytes.
     Answered { consumed: usize, close: bool },
-    /// Not all of it is here yet.
-    NeedMore,
-    /// Malformed: answered with an error and the connection closes.
+    /// The head is not all here yet.
+    NeedHead,
+    /// The head is here; the request ends `total` bytes into the buffer,
+    /// a body of `body` bytes included.
+    NeedBody { body: usize, total: usize },
+    /// Malformed or refused: answered with an error, and the connection
+    /// closes.
     Reject,
 }
 
@@ -112,6 +173,39 @@ fn has_token(value: &[u8], token: &str) -> bool {
         .any(|t| t.trim_ascii().eq_ignore_ascii_case(token.as_bytes()))
 }
 
+/// The body's length from the `Content-Length` fields (0 without one),
+/// or the status that refuses the request. Each field must be digits
+/// only; several fields, or a field listing several values, are accepted
+/// only if every value is the same (RFC 9110, 8.6): differing ones are how
+/// requests are smuggled past proxies that read another one (RFC 9112,
+/// 6.3), so they get `400`.
+fn body_length(req: &httparse::Request<'_, '_>) -> Result<usize, &'static str> {
+    let mut length = None;
+    let fields = req
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("content-length"));
+    for value in fields.flat_map(|h| h.value.split(|&b| b == b',')) {
+        let value = value.trim_ascii();
+        if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
+            return Err("400 Bad Request");
+        }
+        // All digits: a number too large for usize is too large, full stop.
+        let n = std::str::from_utf8(value)
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(usize::MAX);
+        match length {
+            Some(m) if m != n => return Err("400 Bad Request"),
+            _ => length = Some(n),
+        }
+    }
+    match length.unwrap_or(0) {
+        n if n > MAX_BODY => Err("413 Content Too Large"),
+        n => Ok(n),
+    }
+}
+
 /// Parses and answers the first request in `buf`.
 fn step(buf: &[u8], greeting: &[u8], out: &mut Vec<u8>) -> Step {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
@@ -122,7 +216,7 @@ fn step(buf: &[u8], greeting: &[u8], out: &mut Vec<u8>) -> Step {
             reject(out, "431 Request Header Fields Too Large");
             return Step::Reject;
         }
-        Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD => return Step::NeedMore,
+        Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD => return Step::NeedHead,
         Ok(httparse::Status::Partial) => {
             reject(out, "431 Request Header Fields Too Large");
             return Step::Reject;
@@ -136,25 +230,18 @@ fn step(buf: &[u8], greeting: &[u8], out: &mut Vec<u8>) -> Step {
         reject(out, "501 Not Implemented");
         return Step::Reject;
     }
-    let body_len = match header(&req, "content-length") {
-        None => 0,
-        Some(v) => match std::str::from_utf8(v)
-            .ok()
-            .and_then(|s| s.trim().parse::<usize>().ok())
-        {
-            Some(n) if n <= MAX_BODY => n,
-            Some(_) => {
-                reject(out, "413 Content Too Large");
-                return Step::Reject;
-            }
-            None => {
-                reject(out, "400 Bad Request");
-                return Step::Reject;
-            }
-        },
+    let body_len = match body_length(&req) {
+        Ok(n) => n,
+        Err(status) => {
+            reject(out, status);
+            return Step::Reject;
+        }
     };
     if buf.len() < head_len + body_len {
-        return Step::NeedMore;
+        return Step::NeedBody {
+            body: body_len,
+            total: head_len + body_len,
+        };
     }
     let connection = header(&req, "connection");
     let close = match req.version {
@@ -199,11 +286,17 @@ fn step(buf: &[u8], greeting: &[u8], out: &mut Vec<u8>) -> Step {
     }
 }
 
+/// An error answer, closing the connection. A `503` (the server is busy)
+/// says when to try again.
 fn reject(out: &mut Vec<u8>, status: &'static str) {
     Response {
         status,
         body: status.as_bytes(),
-        extra: "",
+        extra: if status.starts_with("503") {
+            "Retry-After: 1\r\n"
+        } else {
+            ""
+        },
         head_only: false,
         connection: Some("close"),
     }
@@ -212,7 +305,14 @@ fn reject(out: &mut Vec<u8>, status: &'static str) {
 
 /// A connection's process: read, answer every whole request buffered
 /// (pipelining included), write the answers in one go, repeat.
-async fn connection(_ctx: Ctx<()>, mut conn: Conn) -> Result<(), Error> {
+///
+/// Each request has a read deadline, counted from its first byte (the
+/// listener sets the first request's at accept): the head must be in
+/// within `limits.head`, the whole request within `limits.request`. Room
+/// for a body still to come is reserved from the listener's budget while
+/// it is read.
+#[doc(hidden)] // Public for the fuzz target in `fuzz/`.
+pub async fn connection(_ctx: Ctx<()>, mut conn: Conn, limits: Limits) -> Result<(), Error> {
     // The seed's `"Hello " + request.remote_addr`.
     let greeting = match conn.peer().ip() {
         Some(ip) => format!("Hello {ip}"),
@@ -220,23 +320,53 @@ async fn connection(_ctx: Ctx<()>, mut conn: Conn) -> Result<(), Error> {
     };
     let mut buf = BytesMut::with_capacity(4096);
     let mut out = Vec::with_capacity(512);
+    // The room held for the body being read, if one is.
+    let mut body: Option<Reservation> = None;
     loop {
         let (mut close, mut rejected) = (false, false);
         while !buf.is_empty() {
             match step(&buf, greeting.as_bytes(), &mut out) {
                 Step::Answered { consumed, close: c } => {
                     buf.advance(consumed);
+                    body = None;
+                    // This request is in; the next one's clock starts
+                    // with its first byte.
+                    conn.set_read_deadline(None);
                     if c {
                         close = true;
                         break;
                     }
                 }
-                Step::NeedMore => break,
+                Step::NeedHead => break,
+                Step::NeedBody { body: len, total } => {
+                    if body.is_none() {
+                        let Ok(room) = conn.reserve(len) else {
+                            reject(&mut out, "503 Service Unavailable");
+                            (close, rejected) = (true, true);
+                            break;
+                        };
+                        body = Some(room);
+                        buf.reserve(total - buf.len());
+                        // The head is in: the body gets what is left of
+                        // the request's time. (A request pipelined behind
+                        // one just answered has no deadline yet: its clock
+                        // starts now.)
+                        let head_by = conn
+                            .read_deadline()
+                            .unwrap_or_else(|| actor_core::now() + limits.head);
+                        let more = limits.request.saturating_sub(limits.head);
+                        conn.set_read_deadline(Some(head_by + more));
+                    }
+                    break;
+                }
                 Step::Reject => {
                     (close, rejected) = (true, true);
                     break;
                 }
             }
+        }
+        if !close && !buf.is_empty() && conn.read_deadline().is_none() {
+            conn.set_read_deadline(Some(actor_core::now() + limits.head));
         }
         if !out.is_empty() {
             conn.write_all(&out).await?;
@@ -252,9 +382,16 @@ async fn connection(_ctx: Ctx<()>, mut conn: Conn) -> Result<(), Error> {
         match conn.read_buf(&mut buf).await {
             Ok(0) => return Ok(()),
             Ok(_) => {}
-            // Idle between requests: a quiet close. Half a request: the
-            // stall is the connection's exit reason.
+            // No request under way: a quiet close.
             Err(Error::TimedOut { .. }) if buf.is_empty() => return Ok(()),
+            // Half a request, stalled or too slow: 408 and a close.
+            Err(Error::TimedOut { .. }) => {
+                reject(&mut out, "408 Request Timeout");
+                conn.write_all(&out).await?;
+                let _ = conn.shutdown_write();
+                linger(&mut conn).await;
+                return Ok(());
+            }
             Err(e) => return Err(e),
         }
     }
@@ -265,17 +402,15 @@ async fn connection(_ctx: Ctx<()>, mut conn: Conn) -> Result<(), Error> {
 /// the connection before the client has read the error response.
 async fn linger(conn: &mut Conn) {
     // One second in all, however slowly the client trickles.
-    let _ = actor_core::timeout(Duration::from_secs(1), async {
-        let mut sink = [0u8; 4096];
-        let mut drained = 0;
-        while drained < MAX_BODY {
-            match conn.read(&mut sink).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => drained += n,
-            }
+    conn.set_read_deadline(Some(actor_core::now() + Duration::from_secs(1)));
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    while drained < MAX_BODY {
+        match conn.read(&mut sink).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => drained += n,
         }
-    })
-    .await;
+    }
 }
 
 #[cfg(test)]
@@ -287,7 +422,7 @@ mod tests {
         let close = match step(req, b"Hello 1.2.3.4", &mut out) {
             Step::Answered { close, .. } => close,
             Step::Reject => true,
-            Step::NeedMore => panic!("incomplete"),
+            Step::NeedHead | Step::NeedBody { .. } => panic!("incomplete"),
         };
         (String::from_utf8(out).unwrap(), close)
     }
@@ -343,7 +478,58 @@ mod tests {
             b"",
             &mut out,
         );
-        assert!(matches!(r, Step::NeedMore));
+        assert!(matches!(
+            r,
+            Step::NeedBody {
+                body: 10,
+                total: 49
+            }
+        ));
         assert!(out.is_empty());
+    }
+
+    /// RFC 9112, 6.3: differing lengths are how a request is smuggled
+    /// past a proxy that reads the other one. A length is digits only.
+    #[test]
+    fn differing_or_malformed_content_lengths_are_a_400() {
+        for req in [
+            &b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd"[..],
+            b"POST / HTTP/1.1\r\nContent-Length: 4\r\ncontent-length: 3\r\n\r\nabcd",
+            b"POST / HTTP/1.1\r\nContent-Length: 3, 4\r\n\r\nabcd",
+            b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: \r\n\r\nabc",
+            b"POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\nabc",
+            b"POST / HTTP/1.1\r\nContent-Length: 0x3\r\n\r\nabc",
+            b"POST / HTTP/1.1\r\nContent-Length: 3,\r\n\r\nabc",
+        ] {
+            let (resp, close) = answer(req);
+            assert!(
+                resp.starts_with("HTTP/1.1 400 Bad Request\r\n") && close,
+                "{:?} -> {resp:?}",
+                String::from_utf8_lossy(req)
+            );
+        }
+        let (resp, _) =
+            answer(b"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n");
+        assert!(resp.starts_with("HTTP/1.1 413 "), "{resp}");
+    }
+
+    /// RFC 9110, 8.6 lets a recipient take repeated identical values as
+    /// one; this server does.
+    #[test]
+    fn identical_content_lengths_count_once() {
+        for req in [
+            &b"POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc"[..],
+            b"POST / HTTP/1.1\r\nContent-Length: 3, 3\r\n\r\nabc",
+        ] {
+            let mut out = Vec::new();
+            match step(req, b"", &mut out) {
+                Step::Answered { consumed, close } => {
+                    assert_eq!(consumed, req.len());
+                    assert!(!close);
+                }
+                _ => panic!("{:?} was not answered", String::from_utf8_lossy(req)),
+            }
+            assert!(out.starts_with(b"HTTP/1.1 405 "));
+        }
     }
 }

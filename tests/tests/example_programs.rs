@@ -1,6 +1,7 @@
 //! The examples' own logic, run as tests: `subprocess_pipe` (a process
-//! driving `bc` through its pipes) and `worker_pool` (worker processes of
-//! this very test binary, one killed midway, the pool recovering).
+//! driving a calculator in `sh` through its pipes) and `worker_pool`
+//! (worker processes of this very test binary, one killed midway, the pool
+//! recovering).
 
 use std::time::Duration;
 
@@ -23,12 +24,23 @@ fn worker_entry() {
 
 #[test]
 fn subprocess_pipe_gets_every_answer_right() {
-    let questions: Vec<&str> = calc::BC_QUESTIONS.iter().map(|(q, _)| *q).collect();
+    let questions: Vec<&str> = calc::QUESTIONS.iter().map(|(q, _)| *q).collect();
     let answers = Runtime::tokio()
-        .block_on(calc::ask_bc(&questions))
-        .expect("bc answers (Debian package bc)");
-    let expected: Vec<&str> = calc::BC_QUESTIONS.iter().map(|(_, a)| *a).collect();
+        .block_on(calc::ask(&questions))
+        .expect("the calculator answers");
+    let expected: Vec<&str> = calc::QUESTIONS.iter().map(|(_, a)| *a).collect();
     assert_eq!(answers, expected);
+}
+
+#[test]
+fn subprocess_pipe_reports_a_question_the_calculator_cannot_answer() {
+    let err = Runtime::tokio()
+        .block_on(calc::ask(&["1+1", "1+"]))
+        .expect_err("a malformed question");
+    assert!(
+        err.to_string().contains("the calculator complained"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -22,7 +22,8 @@ use std::task::{Context, Poll, Waker};
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 
 use super::table::Table;
-use crate::task::{Run, Schedule};
+use crate::observe::Hub;
+use crate::raw::{Run, Schedule};
 
 type Task = Arc<dyn Run>;
 
@@ -49,6 +50,8 @@ pub(crate) struct Scheduler {
     /// Worker loops alive; the last one to end shuts the scheduler down.
     live: AtomicUsize,
     pub(crate) table: Table,
+    /// Its event stream, for observers.
+    pub(crate) hub: Hub,
     runtime: tokio::runtime::Id,
 }
 
@@ -102,6 +105,7 @@ impl Scheduler {
             parked: AtomicUsize::new(0),
             live: AtomicUsize::new(workers),
             table: Table::default(),
+            hub: Hub::default(),
             runtime: id,
         });
         all.insert(id, Arc::downgrade(&sched));
@@ -134,15 +138,33 @@ impl Scheduler {
             },
             Err(_) => Some(task),
         });
-        if let Some(task) = task {
-            self.shared.push(task);
+        match task {
+            Some(task) => {
+                self.shared.push(task);
+                self.notify();
+            }
+            None => self.notify_local(),
         }
-        self.notify();
     }
 
-    /// Wakes one parked worker, if any.
+    /// Wakes one parked worker, if any, after a push to the shared queue:
+    /// the fence orders the push before the look at the parked count, so
+    /// that a worker parking at the same time sees the one or the other.
     fn notify(&self) {
         fence(Ordering::SeqCst);
+        self.wake_one();
+    }
+
+    /// After a push to a worker's own queue: that worker runs what it
+    /// pushed in any case, so a parked worker is worth waking only to
+    /// share the load, and a missed one costs no lost task. No fence.
+    fn notify_local(&self) {
+        if self.parked.load(Ordering::Relaxed) != 0 {
+            self.wake_one();
+        }
+    }
+
+    fn wake_one(&self) {
         if self.parked.load(Ordering::SeqCst) == 0 {
             return;
         }
@@ -197,7 +219,7 @@ impl Schedule for Scheduler {
         });
         match task {
             None => {}
-            Some(None) => self.notify(),
+            Some(None) => self.notify_local(),
             Some(Some(task)) => {
                 self.shared.push(task);
                 self.notify();
@@ -307,6 +329,9 @@ impl Future for WorkerLoop {
             return Poll::Ready(());
         };
         LOCAL.with(|l| *l.borrow_mut() = Some(local));
+        // One clock read per turn, not per process: the start time of the
+        // processes that first run in it.
+        crate::observe::clock_read(super::tokio_rt::now());
         let mut ran = 0;
         let outcome = loop {
             if ran == BUDGET {

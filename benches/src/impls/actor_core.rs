@@ -39,6 +39,9 @@ async fn drive(workload: Workload, counts: Counts) -> Outcome {
         Workload::RobotWorld | Workload::RobotWorld1m => {
             unreachable!("robot-world runs through robot_world, on actor-sim's own runtime")
         }
+        Workload::RemotePingPong | Workload::RemoteTell | Workload::RemoteCall => {
+            super::no_remote()
+        }
     }
 }
 

@@ -1,6 +1,9 @@
 //! Erlang/OTP: the same workloads in `benches/erlang/bench.erl`, compiled at
 //! run time into a temporary directory and run with `erl -noshell +S 2`.
 //!
+//! The remote workloads run between two `erl -sname` nodes: see
+//! `erlang_dist.rs`.
+//!
 //! `+P` raises the process limit (262,144 by default) so that the skynet
 //! tree's 1,111,111 processes fit; Erlang mailboxes are unbounded.
 
@@ -58,7 +61,8 @@ impl Erlang {
         &self.release
     }
 
-    /// Runs one workload in a fresh `erl` and parses its `RESULT` line.
+    /// Runs one local workload in a fresh `erl` and parses its `RESULT`
+    /// line (the remote ones are in `erlang_dist.rs`).
     ///
     /// # Panics
     ///
@@ -71,34 +75,43 @@ impl Erlang {
             .args(workload.args(counts).iter().map(u64::to_string))
             .output()
             .expect("run erl");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "erl failed ({}): {}{}",
-            output.status,
-            stdout,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let line = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("RESULT"))
-            .unwrap_or_else(|| panic!("erl printed no RESULT line: {stdout}"));
-        let mut outcome = Outcome::default();
-        for field in line.split_whitespace() {
-            let (key, value) = field.split_once('=').expect("key=value");
-            let value: u64 = value.parse().expect("integer value");
-            match key {
-                "elapsed_ns" => outcome.elapsed_ns = value,
-                "p99_ns" => outcome.p99_ns = Some(value),
-                "grown_bytes" => {
-                    outcome.bytes_per_process = Some(value as f64 / counts.spawn_processes as f64);
-                }
-                "peak_rss_bytes" => outcome.peak_rss_bytes = Some(value),
-                other => panic!("unknown erl result field {other}"),
-            }
-        }
-        outcome
+        parse(&output, counts)
     }
+}
+
+/// The outcome an `erl` run printed on its `RESULT` line.
+///
+/// # Panics
+///
+/// Panics if `erl` failed or printed no result.
+pub(crate) fn parse(output: &std::process::Output, counts: &Counts) -> Outcome {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "erl failed ({}): {}{}",
+        output.status,
+        stdout,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT"))
+        .unwrap_or_else(|| panic!("erl printed no RESULT line: {stdout}"));
+    let mut outcome = Outcome::default();
+    for field in line.split_whitespace() {
+        let (key, value) = field.split_once('=').expect("key=value");
+        let value: u64 = value.parse().expect("integer value");
+        match key {
+            "elapsed_ns" => outcome.elapsed_ns = value,
+            "p99_ns" => outcome.p99_ns = Some(value),
+            "grown_bytes" => {
+                outcome.bytes_per_process = Some(value as f64 / counts.spawn_processes as f64);
+            }
+            "peak_rss_bytes" => outcome.peak_rss_bytes = Some(value),
+            other => panic!("unknown erl result field {other}"),
+        }
+    }
+    outcome
 }
 
 impl Drop for Erlang {

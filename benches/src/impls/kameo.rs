@@ -21,6 +21,9 @@ pub(crate) async fn run(workload: Workload, counts: Counts) -> Outcome {
         Workload::Ring => ring(&counts).await,
         Workload::Skynet => skynet(&counts).await,
         Workload::RobotWorld | Workload::RobotWorld1m => super::no_robot_world(),
+        Workload::RemotePingPong | Workload::RemoteTell | Workload::RemoteCall => {
+            super::no_remote()
+        }
     }
 }
 

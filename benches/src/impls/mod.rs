@@ -8,7 +8,6 @@
 //! `actor_sim::run` drives on a runtime of its own.
 
 use std::future::Future;
-use std::path::Path;
 
 use clap::ValueEnum;
 
@@ -16,8 +15,12 @@ use crate::workloads::{Counts, Outcome, Workload};
 
 mod actix;
 mod actor_core;
+mod actor_net;
 mod erlang;
+mod erlang_dist;
 mod kameo;
+mod nats_raw;
+mod peer;
 mod ractor;
 mod tokio_mpsc;
 
@@ -40,13 +43,32 @@ pub(crate) enum Implementation {
     Kameo,
     /// actix on its own `System` (one thread).
     Actix,
-    /// Erlang/OTP, `erl -noshell +S 2`.
+    /// Erlang/OTP, `erl -noshell +S 2`; the remote workloads between two
+    /// `erl -sname` nodes (Erlang distribution).
     Erlang,
+    /// Bare async-nats publish/subscribe between two OS processes through
+    /// one local nats-server (remote workloads only).
+    NatsRaw,
+    /// actor-core processes on two actor-net nodes (two OS processes, one
+    /// local nats-server), tokio multi-thread (2 workers) each (remote
+    /// workloads only).
+    ActorNet,
+}
+
+/// What a child needs besides its counts.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Env {
+    /// Where the compiled Erlang module is, for an Erlang child.
+    pub(crate) beam_dir: Option<std::path::PathBuf>,
+    /// The nats-server for the remote workloads.
+    pub(crate) nats: Option<String>,
+    /// Whether the counts are the quick ones (the peer process needs to know).
+    pub(crate) quick: bool,
 }
 
 impl Implementation {
     /// All implementations, in table order.
-    pub(crate) const ALL: [Implementation; 8] = [
+    pub(crate) const ALL: [Implementation; 10] = [
         Implementation::ActorCore,
         Implementation::ActorCoreCurrentThread,
         Implementation::TokioMpsc,
@@ -55,6 +77,8 @@ impl Implementation {
         Implementation::Kameo,
         Implementation::Actix,
         Implementation::Erlang,
+        Implementation::NatsRaw,
+        Implementation::ActorNet,
     ];
 
     /// The name in the table and the JSON.
@@ -68,6 +92,8 @@ impl Implementation {
             Implementation::Kameo => "kameo",
             Implementation::Actix => "actix",
             Implementation::Erlang => "erlang",
+            Implementation::NatsRaw => "nats-raw",
+            Implementation::ActorNet => "actor-net",
         }
     }
 
@@ -76,14 +102,28 @@ impl Implementation {
     pub(crate) fn is_actor_core(self) -> bool {
         matches!(
             self,
-            Implementation::ActorCore | Implementation::ActorCoreCurrentThread
+            Implementation::ActorCore
+                | Implementation::ActorCoreCurrentThread
+                | Implementation::ActorNet
         )
     }
 
     /// Whether this implementation has `workload` at all: only actor-core
-    /// has a robot world (actor-sim's).
+    /// has a robot world (actor-sim's); only Erlang and NATS span two OS
+    /// processes.
     pub(crate) fn supports(self, workload: Workload) -> bool {
-        !workload.is_robot_world() || self.is_actor_core()
+        match self {
+            Implementation::NatsRaw | Implementation::ActorNet => workload.is_remote(),
+            Implementation::Erlang => !workload.is_robot_world(),
+            _ => {
+                !workload.is_remote() && (!workload.is_robot_world() || self.is_actor_core())
+            }
+        }
+    }
+
+    /// Whether it needs a nats-server for `workload`.
+    pub(crate) fn needs_nats(self, workload: Workload) -> bool {
+        matches!(self, Implementation::NatsRaw | Implementation::ActorNet) && workload.is_remote()
     }
 
     /// Runs one workload once, in this OS process, and returns what it
@@ -93,12 +133,7 @@ impl Implementation {
     ///
     /// Panics if the work was not done correctly (a wrong sum, a lost
     /// message) or, for Erlang, if `erl` fails.
-    pub(crate) fn run(
-        self,
-        workload: Workload,
-        counts: &Counts,
-        beam_dir: Option<&Path>,
-    ) -> Outcome {
+    pub(crate) fn run(self, workload: Workload, counts: &Counts, env: &Env) -> Outcome {
         let c = *counts;
         match (self, workload.robot_world(counts)) {
             (Implementation::ActorCore, Some((robots, ticks))) => {
@@ -126,11 +161,57 @@ impl Implementation {
             Implementation::Kameo => on_tokio(Flavour::MultiThread, kameo::run(workload, c)),
             Implementation::Actix => on_actix(move || actix::run(workload, c)),
             Implementation::Erlang => {
-                let dir = beam_dir.expect("the erlang child needs --beam-dir");
-                Erlang::run(dir, workload, counts)
+                let dir = env
+                    .beam_dir
+                    .as_deref()
+                    .expect("the erlang child needs --beam-dir");
+                if workload.is_remote() {
+                    erlang_dist::run(dir, workload, counts)
+                } else {
+                    Erlang::run(dir, workload, counts)
+                }
+            }
+            Implementation::NatsRaw | Implementation::ActorNet => {
+                let url = env.nats.clone().expect("a remote workload needs --nats");
+                let tag = format!("bench.{}", std::process::id());
+                let _peer = peer::Peer::start(self, workload, &url, &tag, env.quick);
+                if self == Implementation::NatsRaw {
+                    on_tokio(Flavour::MultiThread, nats_raw::run(workload, c, url, tag))
+                } else {
+                    on_tokio(Flavour::MultiThread, actor_net::run(workload, c, url, tag))
+                }
             }
         }
     }
+
+    /// Runs the peer side of a remote workload in this OS process, until it
+    /// is killed.
+    ///
+    /// # Panics
+    ///
+    /// Panics if this implementation has no peer side.
+    pub(crate) fn run_peer(self, workload: Workload, counts: &Counts, nats: String, tag: String) {
+        match self {
+            Implementation::NatsRaw => {
+                on_tokio(
+                    Flavour::MultiThread,
+                    nats_raw::peer(workload, *counts, nats, tag),
+                );
+            }
+            Implementation::ActorNet => on_tokio(Flavour::MultiThread, actor_net::peer(nats, tag)),
+            other => panic!("{} has no peer process", other.name()),
+        }
+    }
+}
+
+/// The remote arms of the local-only implementations' workload matches.
+///
+/// # Panics
+///
+/// Always: the driver runs the remote workloads for Erlang, nats-raw and
+/// actor-net only.
+pub(crate) fn no_remote() -> ! {
+    panic!("the remote workloads need two OS processes: Erlang, nats-raw and actor-net only")
 }
 
 /// The robot-world arm of the peers' workload matches.

@@ -2,12 +2,9 @@
 //! (its header) and its body, run by a small state machine so that it
 //! is polled by one thread at a time, and woken without a lock.
 //!
-//! This is the crate's one module with `unsafe` code: the body lives in an
-//! `UnsafeCell` that only the holder of the `RUNNING` state touches, and
-//! the thread running a task can hand out a new handle to it. Every block
-//! says why it is sound.
-
-#![allow(unsafe_code)]
+//! The body lives in an `UnsafeCell` that only the holder of the `RUNNING`
+//! state touches, and the thread running a task can hand out a new handle
+//! to it.
 
 use std::cell::{Cell, UnsafeCell};
 use std::pin::Pin;
@@ -20,6 +17,7 @@ use futures::task::{ArcWake, waker_ref};
 
 use crate::handle::Core;
 use crate::id::ProcessId;
+use crate::observe::Stats;
 
 /// What a task runs.
 pub(crate) trait Body: Send + Sized + 'static {
@@ -27,14 +25,20 @@ pub(crate) trait Body: Send + Sized + 'static {
     type Header: Send + Sync + 'static;
 
     /// Polls the body. `Ready` means the task is over; the task then drops
-    /// the body. Must not panic (a body catches its own panics).
-    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>) -> Poll<()>;
+    /// the body. Must not panic (a body catches its own panics). `coop`:
+    /// the body shares its thread with others and should yield after a
+    /// budget of work (on our scheduler; the deterministic runtime decides
+    /// every switch itself).
+    fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>, coop: bool) -> Poll<()>;
 
     /// The process this task runs, by its handle.
     fn core(task: Arc<Task<Self>>) -> Arc<dyn Core>;
 
     /// The id of the process this task runs.
     fn id(header: &Self::Header) -> ProcessId;
+
+    /// What the process this task runs counts for observers.
+    fn stats(header: &Self::Header) -> &Stats;
 }
 
 /// Where a woken task goes to be run again: the scheduler of the runtime
@@ -68,6 +72,9 @@ pub(crate) trait Run: Send + Sync + 'static {
 
     /// Its process id.
     fn id(&self) -> ProcessId;
+
+    /// What its process counts for observers.
+    fn stats(&self) -> &Stats;
 }
 
 /// Not scheduled, not running: waiting to be woken.
@@ -138,11 +145,23 @@ pub(crate) fn current() -> Option<Arc<dyn Run>> {
     }
 }
 
+/// Runs `f` with the task being polled on this thread, if any.
+fn with_current<R>(f: impl FnOnce(&dyn Run) -> R) -> Option<R> {
+    let ptr = CURRENT.with(|c| c.get())?;
+    // SAFETY: as in `current`: the task is alive for the whole poll, and
+    // the reference does not outlive `f`.
+    Some(f(unsafe { ptr.as_ref() }))
+}
+
 /// The id of the process whose task is being polled on this thread.
 pub(crate) fn current_id() -> Option<ProcessId> {
-    let ptr = CURRENT.with(|c| c.get())?;
-    // SAFETY: as in `current`: the task is alive for the whole poll.
-    Some(unsafe { ptr.as_ref() }.id())
+    with_current(|t| t.id())
+}
+
+/// Runs `f` with the counters of the process being polled on this
+/// thread, if any.
+pub(crate) fn with_current_stats(f: impl FnOnce(&Stats)) {
+    with_current(|t| f(t.stats()));
 }
 
 impl<B: Body> Task<B> {
@@ -166,6 +185,16 @@ impl<B: Body> Task<B> {
             f(b);
         }
         self.state.store(IDLE, Ordering::Release);
+    }
+
+    /// For observers: `Some(true)` while it is being polled, `Some(false)`
+    /// while it waits in a run queue, `None` while it waits to be woken.
+    pub(crate) fn run_state(&self) -> Option<bool> {
+        match self.state.load(Ordering::Relaxed) {
+            RUNNING | NOTIFIED => Some(true),
+            SCHEDULED => Some(false),
+            _ => None,
+        }
     }
 
     /// Schedules the task if it is idle; marks it if it is running.
@@ -202,7 +231,7 @@ impl<B: Body> Task<B> {
 
     /// Polls the body once, holding RUNNING. `true` if it is over (the
     /// body has then been dropped and the state is DONE).
-    fn poll_body(&self, cx: &mut Context<'_>) -> bool {
+    fn poll_body(&self, cx: &mut Context<'_>, coop: bool) -> bool {
         let _entered = enter(self);
         // SAFETY: the caller moved the state to RUNNING (`acquire`), so
         // this thread alone reaches the body until it releases the state;
@@ -215,7 +244,7 @@ impl<B: Body> Task<B> {
         };
         // SAFETY: see above: the body stays at this address until dropped.
         let pinned = unsafe { Pin::new_unchecked(b) };
-        match pinned.poll(self, cx) {
+        match pinned.poll(self, cx, coop) {
             Poll::Ready(()) => {
                 *body = None;
                 self.state.store(DONE, Ordering::Release);
@@ -240,7 +269,7 @@ impl<B: Body> Run for Task<B> {
         let done = {
             let waker = waker_ref(&self);
             let mut cx = Context::from_waker(&waker);
-            self.poll_body(&mut cx)
+            self.poll_body(&mut cx, true)
         };
         if done {
             return;
@@ -262,7 +291,7 @@ impl<B: Body> Run for Task<B> {
         if !self.acquire(IDLE) {
             return self.state.load(Ordering::Acquire) == DONE;
         }
-        let done = self.poll_body(cx);
+        let done = self.poll_body(cx, false);
         if !done {
             self.state.store(IDLE, Ordering::Release);
         }
@@ -291,5 +320,9 @@ impl<B: Body> Run for Task<B> {
 
     fn id(&self) -> ProcessId {
         B::id(&self.header)
+    }
+
+    fn stats(&self) -> &Stats {
+        B::stats(&self.header)
     }
 }

@@ -1,0 +1,20 @@
+//! The crate's one module with `unsafe` code, kept small: the primitives
+//! the kernel's speed rests on, each with the invariant that makes it
+//! sound written next to it (every `unsafe` block has a `// SAFETY:`
+//! comment), and each small enough to check by reading.
+//!
+//! - [`task`]: a process as one allocation, its body polled by one thread
+//!   at a time under an atomic state machine.
+//! - [`lock`]: a spin lock for a process's state, whose critical sections
+//!   are a few instructions long.
+//! - [`oneshot`]: the slot a call's reply goes through, without a lock.
+
+#![allow(unsafe_code)]
+
+pub(crate) mod lock;
+pub(crate) mod oneshot;
+pub(crate) mod task;
+
+pub(crate) use lock::{SpinGuard, SpinLock};
+pub(crate) use oneshot::Oneshot;
+pub(crate) use task::*;

@@ -1,0 +1,57 @@
+//! Nodes, global names and node loss for actor-core processes, over NATS.
+//!
+//! Erlang's distribution on an existing, proven messaging system rather
+//! than a transport of our own. Every OS process that calls
+//! [`Node::connect`] becomes a node of a cluster on a NATS server (or a
+//! NATS cluster): it gets a [`NodeId`](actor_core::NodeId) unique to this
+//! incarnation, one inbox subject, heartbeats, and the cluster's global
+//! names on JetStream key-value. Nothing listens on a port of its own.
+//!
+//! | Erlang | here |
+//! |---|---|
+//! | `net_kernel:start`, cookie | [`Node::connect`] with a [`NodeConfig`] (cluster name, NATS credentials, TLS) |
+//! | `nodes()` | [`Node::nodes`] |
+//! | `monitor_node(N, true)`, `{nodedown, N}` | [`Node::monitor_node`] → [`NodeDown`] |
+//! | `net_kernel:monitor_nodes(true)` | [`Node::monitor_nodes`] → [`NodeEvent`] |
+//! | `net_adm:ping(N)` | [`Node::ping`] |
+//! | net tick time | [`NodeConfig::grace`] (default 2 s) |
+//! | `global:register_name`, `whereis_name`, `unregister_name` | [`Node::register_global`], [`Node::whereis_global`], [`Node::unregister_global`] |
+//! | `init:stop()` | [`Node::shutdown`] |
+//!
+//! # Subjects and the wire
+//!
+//! Everything of cluster `C` is under `actor.C.`: node `N`'s inbox is
+//! `actor.C.node.N`, heartbeats go to `actor.C.beacon`, and the JetStream
+//! buckets are `actor_C_nodes` (the node id counter) and `actor_C_names`.
+//! A node subscribes to its own inbox and the beacon subject only, so two
+//! clusters on one server never see each other. Frames are postcard
+//! encoded and batched: many frames to one NATS message, one ordered queue
+//! per destination node, one publishing connection per node, which keeps
+//! every pair of nodes (and so every pair of processes) in FIFO order.
+//! Delivery across nodes is at most once, as in Erlang.
+//!
+//! # Testing with a real server
+//!
+//! [`NatsServer`] starts a `nats-server` (Debian's package) with JetStream
+//! on a free loopback port, for tests, examples and single-machine runs.
+#![forbid(unsafe_code)]
+
+mod config;
+mod error;
+mod frame;
+mod global;
+mod ids;
+mod inbound;
+mod membership;
+mod node;
+mod outbox;
+mod remote;
+mod server;
+mod stats;
+
+pub use config::NodeConfig;
+pub use error::Error;
+pub use membership::{DownReason, NodeDown, NodeEvent, NodeEvents, NodeInfo, NodeMonitor};
+pub use node::Node;
+pub use server::NatsServer;
+pub use stats::Stats;

@@ -1,0 +1,81 @@
+//! What the tests share: quick liveness timing and bounded waits for the
+//! events that say something happened.
+#![allow(dead_code)] // each test file uses a part of it
+
+use std::future::Future;
+use std::time::Duration;
+
+use actor_core::NodeId;
+use actor_net::{Node, NodeConfig, NodeEvent};
+
+/// The longest any test waits for an event before it fails.
+pub(crate) const PATIENCE: Duration = Duration::from_secs(15);
+
+/// A node configuration with quick heartbeats (100 ms) and a short grace
+/// period (1 s), so that losses are seen quickly.
+pub(crate) fn quick(url: &str, cluster: &str, name: &str) -> NodeConfig {
+    NodeConfig::new(url, cluster, name)
+        .heartbeat(Duration::from_millis(100))
+        .grace(Duration::from_secs(1))
+}
+
+/// `fut`, or a panic naming `what` after [`PATIENCE`].
+pub(crate) async fn within<F: Future>(what: &str, fut: F) -> F::Output {
+    match tokio::time::timeout(PATIENCE, fut).await {
+        Ok(out) => out,
+        Err(_) => panic!("{what}: nothing after {PATIENCE:?}"),
+    }
+}
+
+/// Returns once `node` sees `other` up.
+pub(crate) async fn until_up(node: &Node, other: NodeId) {
+    let mut events = node.monitor_nodes();
+    if node.nodes().iter().any(|n| n.id == other) {
+        return;
+    }
+    within(&format!("node {} up at {}", other.0, node.id().0), async {
+        loop {
+            match events.next().await {
+                Some(NodeEvent::Up(info)) if info.id == other => return,
+                Some(_) => {}
+                None => panic!("node {} shut down", node.id().0),
+            }
+        }
+    })
+    .await
+}
+
+/// A process that ends at its first message.
+pub(crate) fn idle() -> actor_core::Pid<u64> {
+    actor_core::spawn(|mut ctx: actor_core::Ctx<u64>| async move {
+        ctx.recv().await;
+    })
+}
+
+/// The id a process of `node` has on the wire (a local pid's id names no
+/// node).
+pub(crate) fn wire(node: &Node, pid: &actor_core::Pid<u64>) -> actor_core::ProcessId {
+    actor_core::ProcessId {
+        node: node.id(),
+        serial: pid.id().serial,
+    }
+}
+
+/// Waits until the key `name` of cluster `c`'s names bucket is deleted.
+pub(crate) async fn until_deleted(url: &str, name: &str) {
+    use futures::StreamExt;
+    let client = async_nats::connect(url).await.unwrap();
+    let names = async_nats::jetstream::new(client)
+        .get_key_value("actor_c_names")
+        .await
+        .unwrap();
+    let mut watch = names.watch_with_history(name).await.unwrap();
+    within(&format!("{name} deleted"), async {
+        while let Some(entry) = watch.next().await {
+            if entry.unwrap().operation != async_nats::jetstream::kv::Operation::Put {
+                return;
+            }
+        }
+    })
+    .await
+}
