@@ -538,7 +538,11 @@ where
             let Some(body) = this.body.as_mut().as_pin_mut() else {
                 return Poll::Ready(());
             };
-            let budget = if coop { BUDGET * BUDGET_UNIT } else { BUDGET_MASK };
+            let budget = if coop {
+                BUDGET * BUDGET_UNIT
+            } else {
+                BUDGET_MASK
+            };
             let outer = BODY.with(|b| b.replace(IN_BODY | budget));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
             let flags = BODY.with(|b| b.replace(outer));

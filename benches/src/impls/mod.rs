@@ -115,9 +115,7 @@ impl Implementation {
         match self {
             Implementation::NatsRaw | Implementation::ActorNet => workload.is_remote(),
             Implementation::Erlang => !workload.is_robot_world(),
-            _ => {
-                !workload.is_remote() && (!workload.is_robot_world() || self.is_actor_core())
-            }
+            _ => !workload.is_remote() && (!workload.is_robot_world() || self.is_actor_core()),
         }
     }
 
