@@ -11,7 +11,7 @@
 //!   [`FromWorld::WorldState`] (one snapshot, shared through an `Arc`) to
 //!   every robot and to the Display;
 //! * each robot turns, and answers `UPDATE_VECTOR` with its new angle and
-//!   velocity. Robots answer in shards of [`SHARD_SIZE`](crate::world::SHARD_SIZE):
+//!   velocity. Robots answer in shards of [`SHARD_SIZE`]:
 //!   a robot leaves its answer on its shard's [`Board`], and the robot
 //!   whose answer completes the shard sends the World one
 //!   [`ToWorld::UpdateVectors`] for the whole shard. Each robot is still
