@@ -1,5 +1,6 @@
-//! Global names on JetStream key-value: one owner per name across the
-//! cluster, no node's memory the source of truth.
+//! Global names on a key-value [`Store`] (JetStream key-value on NATS, the
+//! simulated store on the simulated network): one owner per name across
+//! the cluster, no node's memory the source of truth.
 //!
 //! A name is a key of the bucket `actor_<cluster>_names`; its value is the
 //! owner's [`ProcessId`] and the name of its message type. Registering is a
@@ -10,18 +11,17 @@
 //! goes down, and any node that meets it in a lookup or a registration.
 //! A node shutting down deletes the names of its processes.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use actor_core::{NodeId, Pid, ProcessId};
-use async_nats::jetstream::{self, kv};
-use futures::TryStreamExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::membership::Liveness;
 use crate::node::Shared;
+use crate::wire::Store;
 
 /// How many times a registration or removal that lost a race is tried again.
 const ATTEMPTS: usize = 100;
@@ -35,39 +35,35 @@ pub(crate) struct Owner {
     pub(crate) type_name: String,
 }
 
-/// The bucket and the names this node registered for its own processes.
+/// The store and the names this node registered for its own processes.
 #[derive(Debug)]
 pub(crate) struct Names {
-    store: kv::Store,
-    /// Name to the revision this node created it at.
-    owned: Mutex<HashMap<String, u64>>,
+    store: Arc<dyn Store>,
+    /// Name to the revision this node created it at, in name order.
+    owned: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Names {
-    /// Opens (or creates) the cluster's bucket.
-    pub(crate) async fn open(js: &jetstream::Context, cluster: &str) -> Result<Names, Error> {
-        let store = crate::ids::open_bucket(js, &format!("actor_{cluster}_names"), 1).await?;
-        Ok(Names {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Names {
+        Names {
             store,
             owned: Mutex::default(),
-        })
+        }
     }
 
-    fn owned(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+    fn owned(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u64>> {
         self.owned.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Deletes every name this node registered for its processes (at the
     /// revisions it registered them).
     pub(crate) async fn release_all(&self) {
-        let owned: Vec<(String, u64)> = self.owned().drain().collect();
+        let owned = std::mem::take(&mut *self.owned());
         for (name, revision) in owned {
-            if let Err(e) = self
-                .store
-                .delete_expect_revision(&name, Some(revision))
-                .await
-            {
-                tracing::debug!(%name, error = %e, "global name not deleted at shutdown");
+            match self.store.delete(&name, revision).await {
+                Ok(true) => {}
+                Ok(false) => tracing::debug!(%name, "global name changed meanwhile; left alone"),
+                Err(e) => tracing::debug!(%name, error = %e, "global name not deleted at shutdown"),
             }
         }
     }
@@ -97,15 +93,12 @@ async fn gone(shared: &Shared, node: NodeId) -> bool {
 }
 
 /// The current owner of `name` and the entry's revision, if it has one.
-async fn current(store: &kv::Store, name: &str) -> Result<Option<(Owner, u64)>, Error> {
-    let Some(entry) = store.entry(name).await.map_err(Error::jetstream)? else {
+async fn current(store: &dyn Store, name: &str) -> Result<Option<(Owner, u64)>, Error> {
+    let Some((value, revision)) = store.get(name).await? else {
         return Ok(None);
     };
-    if entry.operation != kv::Operation::Put {
-        return Ok(None);
-    }
-    match postcard::from_bytes::<Owner>(&entry.value) {
-        Ok(owner) => Ok(Some((owner, entry.revision))),
+    match postcard::from_bytes::<Owner>(&value) {
+        Ok(owner) => Ok(Some((owner, revision))),
         Err(_) => {
             tracing::warn!(%name, "global name entry does not decode; treated as free");
             Ok(None)
@@ -114,12 +107,11 @@ async fn current(store: &kv::Store, name: &str) -> Result<Option<(Owner, u64)>, 
 }
 
 /// Deletes `name` if it is still at `revision`.
-async fn delete_stale(store: &kv::Store, name: &str, revision: u64) {
-    match store.delete_expect_revision(name, Some(revision)).await {
-        Ok(()) => tracing::info!(%name, "stale global name deleted"),
-        Err(e) => {
-            tracing::debug!(%name, error = %e, "stale global name not deleted (changed meanwhile)")
-        }
+async fn delete_stale(store: &dyn Store, name: &str, revision: u64) {
+    match store.delete(name, revision).await {
+        Ok(true) => tracing::info!(%name, "stale global name deleted"),
+        Ok(false) => tracing::debug!(%name, "stale global name changed meanwhile; left alone"),
+        Err(e) => tracing::debug!(%name, error = %e, "stale global name not deleted"),
     }
 }
 
@@ -139,30 +131,25 @@ pub(crate) async fn register(
         type_name: type_name.to_string(),
     })
     .expect("an owner encodes");
-    let store = &shared.names.store;
+    let store = &*shared.names.store;
     for _ in 0..ATTEMPTS {
-        match store.create(name, value.clone().into()).await {
-            Ok(revision) => {
-                if pid.node == shared.id {
-                    shared.names.owned().insert(name.to_string(), revision);
-                }
-                return Ok(());
+        if let Some(revision) = store.create(name, value.clone().into()).await? {
+            if pid.node == shared.id {
+                shared.names.owned().insert(name.to_string(), revision);
             }
-            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
-                let Some((owner, revision)) = current(store, name).await? else {
-                    continue;
-                };
-                if gone(shared, owner.pid.node).await {
-                    delete_stale(store, name, revision).await;
-                    continue;
-                }
-                return Err(Error::AlreadyRegistered {
-                    name: name.to_string(),
-                    owner: owner.pid,
-                });
-            }
-            Err(e) => return Err(Error::jetstream(e)),
+            return Ok(());
         }
+        let Some((owner, revision)) = current(store, name).await? else {
+            continue;
+        };
+        if gone(shared, owner.pid.node).await {
+            delete_stale(store, name, revision).await;
+            continue;
+        }
+        return Err(Error::AlreadyRegistered {
+            name: name.to_string(),
+            owner: owner.pid,
+        });
     }
     Err(Error::Timeout)
 }
@@ -170,7 +157,7 @@ pub(crate) async fn register(
 /// The owner of `name`, if it has a live one.
 pub(crate) async fn whereis(shared: &Shared, name: &str) -> Result<Option<Owner>, Error> {
     validate(name)?;
-    let store = &shared.names.store;
+    let store = &*shared.names.store;
     let Some((owner, revision)) = current(store, name).await? else {
         return Ok(None);
     };
@@ -184,20 +171,16 @@ pub(crate) async fn whereis(shared: &Shared, name: &str) -> Result<Option<Owner>
 /// Removes `name`, whoever holds it.
 pub(crate) async fn unregister(shared: &Shared, name: &str) -> Result<(), Error> {
     validate(name)?;
-    let store = &shared.names.store;
+    let store = &*shared.names.store;
     for _ in 0..ATTEMPTS {
         let Some((_, revision)) = current(store, name).await? else {
             return Err(Error::NotRegistered(name.to_string()));
         };
-        match store.delete_expect_revision(name, Some(revision)).await {
-            Ok(()) => {
-                shared.names.forget(name);
-                return Ok(());
-            }
-            // Changed meanwhile: look again.
-            Err(e) if e.kind() == kv::DeleteErrorKind::WrongLastRevision => continue,
-            Err(e) => return Err(Error::jetstream(e)),
+        if store.delete(name, revision).await? {
+            shared.names.forget(name);
+            return Ok(());
         }
+        // Changed meanwhile: look again.
     }
     Err(Error::Timeout)
 }
@@ -205,22 +188,19 @@ pub(crate) async fn unregister(shared: &Shared, name: &str) -> Result<(), Error>
 /// Deletes, in the background, every name whose owner is on `node`, as
 /// long as `node` stays down.
 pub(crate) fn sweep(shared: &Arc<Shared>, node: NodeId) {
-    let shared = shared.clone();
-    tokio::spawn(async move {
-        let store = &shared.names.store;
-        let keys: Vec<String> = match store.keys().await {
-            Ok(keys) => match keys.try_collect().await {
-                Ok(keys) => keys,
-                Err(e) => {
-                    tracing::debug!(node = node.0, error = %e, "cannot list global names");
-                    return;
-                }
-            },
+    let me = shared.clone();
+    shared.spawn(async move {
+        let shared = me;
+        let store = &*shared.names.store;
+        let mut keys = match store.keys().await {
+            Ok(keys) => keys,
             Err(e) => {
                 tracing::debug!(node = node.0, error = %e, "cannot list global names");
                 return;
             }
         };
+        // In name order, whatever order the store lists them in.
+        keys.sort_unstable();
         for name in keys {
             if shared.liveness(node) != Liveness::Down {
                 return;
@@ -288,10 +268,10 @@ impl crate::Node {
         register(shared, name, id, std::any::type_name::<M>()).await?;
         if id.node == shared.id {
             // Free the name when the process ends, if it still holds it.
-            let (pid, shared, name) = (pid.clone(), Arc::downgrade(shared), name.to_string());
-            tokio::spawn(async move {
+            let (pid, weak, name) = (pid.clone(), Arc::downgrade(shared), name.to_string());
+            shared.spawn(async move {
                 pid.wait().await;
-                if let Some(shared) = shared.upgrade() {
+                if let Some(shared) = weak.upgrade() {
                     release(&shared, &name, id).await;
                 }
             });
@@ -369,12 +349,14 @@ where
 
 /// Deletes `name` if `pid` still holds it (its process ended).
 async fn release(shared: &Shared, name: &str, pid: ProcessId) {
-    let store = &shared.names.store;
+    let store = &*shared.names.store;
     if let Ok(Some((owner, revision))) = current(store, name).await {
         if owner.pid == pid {
             shared.names.forget(name);
-            if let Err(e) = store.delete_expect_revision(name, Some(revision)).await {
-                tracing::debug!(%name, error = %e, "name of an ended process not deleted");
+            match store.delete(name, revision).await {
+                Ok(true) => {}
+                Ok(false) => tracing::debug!(%name, "name of an ended process changed meanwhile"),
+                Err(e) => tracing::debug!(%name, error = %e, "name of an ended process not deleted"),
             }
         }
     }

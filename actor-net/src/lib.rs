@@ -43,11 +43,14 @@ mod global;
 mod ids;
 mod inbound;
 mod membership;
+mod nats;
 mod node;
 mod outbox;
 mod remote;
 mod server;
+pub mod sim;
 mod stats;
+mod wire;
 
 pub use config::NodeConfig;
 pub use error::Error;

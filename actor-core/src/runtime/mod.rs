@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::handle::Core;
-use crate::id::{MonitorRef, ProcessId};
+use crate::id::{MonitorRef, NodeId, ProcessId};
 use crate::raw::{Run, Schedule};
 use crate::registry::Registry;
 use crate::signal::ExitReason;
@@ -169,6 +169,16 @@ impl Place {
         }
     }
 
+    /// The node of a new process: [`NodeId::LOCAL`], or on the
+    /// deterministic runtime the simulated node it is spawned in (see
+    /// [`deterministic::within_node`]).
+    pub(crate) fn node(&self) -> NodeId {
+        match self {
+            Place::Pool(_) => NodeId::LOCAL,
+            Place::Det(ex) => ex.spawn_node().unwrap_or(NodeId::LOCAL),
+        }
+    }
+
     /// Where the task's own waker sends it: our scheduler on tokio; on the
     /// deterministic runtime nowhere (it polls with wakers of its own).
     pub(crate) fn home(&self) -> Option<Arc<dyn Schedule>> {
@@ -274,7 +284,7 @@ static GLOBAL_REGISTRY: std::sync::LazyLock<Arc<Registry>> =
 
 /// The name registry of the runtime in use.
 pub(crate) fn registry() -> Arc<Registry> {
-    with_det(|ex| ex.registry.clone()).unwrap_or_else(|| GLOBAL_REGISTRY.clone())
+    with_det(|ex| ex.registry()).unwrap_or_else(|| GLOBAL_REGISTRY.clone())
 }
 
 /// On the deterministic runtime: when a message sent now to `to` is
