@@ -83,12 +83,16 @@ pub(crate) fn validate(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether `node` is gone: known down, or unknown and silent to a ping.
+/// Whether `node` is gone: known down, or unknown and silent to a ping
+/// and still not known up when the ping gives up (a ping lost to a short
+/// partition must not free the names of a node heard from meanwhile).
 async fn gone(shared: &Shared, node: NodeId) -> bool {
     match shared.liveness(node) {
         Liveness::Up => false,
         Liveness::Down => true,
-        Liveness::Unknown => shared.ping(node).await.is_err(),
+        Liveness::Unknown => {
+            shared.ping(node).await.is_err() && shared.liveness(node) != Liveness::Up
+        }
     }
 }
 
