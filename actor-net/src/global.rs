@@ -360,7 +360,9 @@ async fn release(shared: &Shared, name: &str, pid: ProcessId) {
             match store.delete(name, revision).await {
                 Ok(true) => {}
                 Ok(false) => tracing::debug!(%name, "name of an ended process changed meanwhile"),
-                Err(e) => tracing::debug!(%name, error = %e, "name of an ended process not deleted"),
+                Err(e) => {
+                    tracing::debug!(%name, error = %e, "name of an ended process not deleted")
+                }
             }
         }
     }

@@ -68,8 +68,11 @@ pub(crate) trait Store: fmt::Debug + Send + Sync + 'static {
 
     /// Creates `key` if it is absent (or deleted): its revision, or `None`
     /// if it exists.
-    fn create<'a>(&'a self, key: &'a str, value: Bytes)
-    -> BoxFuture<'a, Result<Option<u64>, Error>>;
+    fn create<'a>(
+        &'a self,
+        key: &'a str,
+        value: Bytes,
+    ) -> BoxFuture<'a, Result<Option<u64>, Error>>;
 
     /// Deletes `key` if its revision is still `revision`: `false` if it
     /// changed meanwhile.

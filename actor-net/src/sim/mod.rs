@@ -435,9 +435,9 @@ impl State {
     }
 
     fn separated(&self, a: &str, b: &str) -> bool {
-        self.cuts.iter().any(|c| {
-            (c.a.contains(a) && c.b.contains(b)) || (c.a.contains(b) && c.b.contains(a))
-        })
+        self.cuts
+            .iter()
+            .any(|c| (c.a.contains(a) && c.b.contains(b)) || (c.a.contains(b) && c.b.contains(a)))
     }
 
     /// Until when `name`'s connection is down, if it is now.
@@ -592,7 +592,9 @@ impl Net {
     }
 
     fn partition(&self, a: &[&str], b: &[&str]) -> u64 {
-        let side = |names: &[&str]| -> BTreeSet<Arc<str>> { names.iter().map(|n| Arc::from(*n)).collect() };
+        let side = |names: &[&str]| -> BTreeSet<Arc<str>> {
+            names.iter().map(|n| Arc::from(*n)).collect()
+        };
         let (a, b) = (side(a), side(b));
         deterministic::note(format!("partition {} | {}", list(&a), list(&b)));
         let mut st = self.lock();
@@ -729,7 +731,12 @@ impl Network {
         let draw = |knob: Knob| -> Vec<(Duration, Duration)> {
             let mut st = self.net.lock();
             (0..knob.count)
-                .map(|_| (st.random_duration(knob.window), st.random_duration(knob.lasting)))
+                .map(|_| {
+                    (
+                        st.random_duration(knob.window),
+                        st.random_duration(knob.lasting),
+                    )
+                })
                 .collect()
         };
         let partitions = draw(config.partitions);
@@ -746,13 +753,19 @@ impl Network {
                     if running.len() < 2 {
                         None
                     } else {
-                        let mut a: Vec<bool> = running.iter().map(|_| st.random() & 1 == 1).collect();
+                        let mut a: Vec<bool> =
+                            running.iter().map(|_| st.random() & 1 == 1).collect();
                         if a.iter().all(|x| *x) || a.iter().all(|x| !*x) {
                             let i = (st.random() % a.len() as u64) as usize;
                             a[i] = !a[i];
                         }
                         let pick = |want: bool| -> Vec<Arc<str>> {
-                            running.iter().zip(&a).filter(|(_, s)| **s == want).map(|(n, _)| n.clone()).collect()
+                            running
+                                .iter()
+                                .zip(&a)
+                                .filter(|(_, s)| **s == want)
+                                .map(|(n, _)| n.clone())
+                                .collect()
                         };
                         Some((pick(true), pick(false)))
                     }
@@ -855,7 +868,12 @@ impl Network {
 
     /// The names of the running nodes, in order.
     pub fn running(&self) -> Vec<String> {
-        self.net.lock().running().iter().map(|n| n.to_string()).collect()
+        self.net
+            .lock()
+            .running()
+            .iter()
+            .map(|n| n.to_string())
+            .collect()
     }
 
     /// Crashes node `name` at once: its processes are killed, what it had
@@ -1024,7 +1042,8 @@ impl Store for Port {
     fn keys(&self) -> BoxFuture<'_, Result<Vec<String>, Error>> {
         Box::pin(async move {
             let net = self.net()?;
-            net.request(self, |st| st.store.keys().cloned().collect()).await
+            net.request(self, |st| st.store.keys().cloned().collect())
+                .await
         })
     }
 }

@@ -83,7 +83,9 @@ impl<T> Stream for Arrivals<T> {
             let next = {
                 let mut inner = this.queue.lock();
                 match inner.items.first_key_value().map(|((at, _), _)| *at) {
-                    Some(at) if at <= actor_core::now() => inner.items.pop_first().map(|(_, i)| Ok(i)),
+                    Some(at) if at <= actor_core::now() => {
+                        inner.items.pop_first().map(|(_, i)| Ok(i))
+                    }
                     due => {
                         inner.waker = Some(cx.waker().clone());
                         due.map(Err)
