@@ -36,8 +36,8 @@ use std::time::Duration;
 
 use actor_core::testing::Harness;
 use actor_core::{Ctx, Pid, ProcessId, Reply, spawn};
-use actor_net::{Node, NodeEvent};
 use actor_net::sim::{NetConfig, Network};
+use actor_net::{Node, NodeEvent};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -190,11 +190,9 @@ async fn shop(node: Node, protocol: Protocol, done: mpsc::UnboundedSender<u64>) 
 /// first 2 s lasting up to 3 s (longer than the 2 s grace period, so the
 /// sides may see each other down, and up again when it heals).
 pub(crate) fn network() -> NetConfig {
-    NetConfig::new().latency(Duration::from_millis(20)).partitions(
-        1,
-        Duration::from_secs(2),
-        Duration::from_secs(3),
-    )
+    NetConfig::new()
+        .latency(Duration::from_millis(20))
+        .partitions(1, Duration::from_secs(2), Duration::from_secs(3))
 }
 
 /// The test body: a bank and two shops; once every till is done, the

@@ -117,8 +117,8 @@ fn distributed_race_finds_the_double_deposit_under_a_partition_and_passes_the_fi
         "the report shows the partition: {all:#?}"
     );
     assert!(
-        all.iter().any(|l| l.contains(
-            "replay:  ACTOR_SEED=") && l.ends_with("cargo run -p examples --example distributed_race")),
+        all.iter().any(|l| l.contains("replay:  ACTOR_SEED=")
+            && l.ends_with("cargo run -p examples --example distributed_race")),
         "{all:#?}"
     );
     assert!(

@@ -481,7 +481,12 @@ impl Executor {
     pub(crate) fn registry(&self) -> Arc<Registry> {
         match self.current_node() {
             None => self.registry.clone(),
-            Some(n) => self.node_registries.borrow_mut().entry(n).or_default().clone(),
+            Some(n) => self
+                .node_registries
+                .borrow_mut()
+                .entry(n)
+                .or_default()
+                .clone(),
         }
     }
 
