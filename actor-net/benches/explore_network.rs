@@ -126,10 +126,10 @@ async fn protocol() -> Result<(), String> {
             // Registered again once a node is back up from a partition
             // long enough for the others to have freed the name.
             while let Some(event) = events.next().await {
-                if let NodeEvent::Up(_) = event {
-                    if let Ok(None) = node.whereis_global::<Ledger>("ledger").await {
-                        let _ = node.register_global("ledger", &ledger).await;
-                    }
+                if let NodeEvent::Up(_) = event
+                    && let Ok(None) = node.whereis_global::<Ledger>("ledger").await
+                {
+                    let _ = node.register_global("ledger", &ledger).await;
                 }
             }
         }

@@ -136,10 +136,10 @@ async fn bank(node: Node, report: mpsc::UnboundedSender<Pid<Ledger>>) {
         .expect("the name is free");
     let _ = report.send(ledger.clone());
     while let Some(event) = events.next().await {
-        if let NodeEvent::Up(_) = event {
-            if let Ok(None) = node.whereis_global::<Ledger>("ledger").await {
-                let _ = node.register_global("ledger", &ledger).await;
-            }
+        if let NodeEvent::Up(_) = event
+            && let Ok(None) = node.whereis_global::<Ledger>("ledger").await
+        {
+            let _ = node.register_global("ledger", &ledger).await;
         }
     }
 }
