@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CallError, SendError};
 use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, NodeId, ProcessId};
+use crate::observe::WaitMark;
 use crate::pid::{AnyPid, Pid};
 use crate::process::Proc;
 use crate::raw::Oneshot;
@@ -301,7 +302,15 @@ impl<M: Send + 'static> Pid<M> {
             if self.send(msg).await.is_err() {
                 return Err(CallError::Exited(ExitReason::NoProc));
             }
-            poll_fn(|cx| slot.poll_outcome(cx, "call reply")).await
+            let mut mark = WaitMark::new();
+            poll_fn(|cx| {
+                let outcome = slot.poll_outcome(cx, "call reply");
+                if outcome.is_pending() {
+                    mark.set(self.id(), false);
+                }
+                outcome
+            })
+            .await
         };
         if timeout == crate::timer::INFINITY {
             // No deadline: no timer to arm, and no wrapper to poll through.

@@ -161,6 +161,8 @@ pub enum StartError {
     DuplicateChild(String),
     /// The supervisor it was handed to is not running.
     NoSupervisor,
+    /// The supervisor has no child with this id.
+    NoChild(String),
 }
 
 impl fmt::Display for StartError {
@@ -169,6 +171,7 @@ impl fmt::Display for StartError {
             StartError::Failed(r) => write!(f, "failed to start: {r}"),
             StartError::DuplicateChild(id) => write!(f, "a child named {id:?} already exists"),
             StartError::NoSupervisor => f.write_str("the supervisor is not running"),
+            StartError::NoChild(id) => write!(f, "the supervisor has no child named {id:?}"),
         }
     }
 }
@@ -295,3 +298,46 @@ impl fmt::Display for GroupError {
     }
 }
 impl std::error::Error for GroupError {}
+
+/// Why [`Events::recv`](crate::observe::Events::recv) gave no event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventsError {
+    /// The listener fell behind and missed this many events; the next
+    /// receive gets the oldest event still kept.
+    Missed(u64),
+    /// The runtime is gone: no event will come.
+    Closed,
+}
+
+impl fmt::Display for EventsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EventsError::Missed(n) => write!(f, "fell behind and missed {n} events"),
+            EventsError::Closed => f.write_str("the runtime is gone"),
+        }
+    }
+}
+impl std::error::Error for EventsError {}
+
+/// Text that is not a process id as [`ProcessId`](crate::ProcessId)
+/// prints it (`<node.serial>`).
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::{NodeId, ProcessId};
+///
+/// let id: ProcessId = "<0.42>".parse().unwrap();
+/// assert_eq!(id, ProcessId { node: NodeId(0), serial: 42 });
+/// assert!("<0.x>".parse::<ProcessId>().is_err());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseIdError(pub(crate) String);
+
+impl fmt::Display for ParseIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is not a process id like <0.42>", self.0)
+    }
+}
+impl std::error::Error for ParseIdError {}

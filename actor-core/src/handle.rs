@@ -4,9 +4,11 @@
 
 use std::any::Any;
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::RegistryError;
 use crate::id::{MonitorRef, ProcessId};
+use crate::observe::ProcessInfo;
 use crate::signal::{Down, ExitReason};
 
 /// Someone to tell when a process ends: a monitoring process, a `wait`.
@@ -40,4 +42,15 @@ pub(crate) trait Core: Watcher + 'static {
     /// is shutting down), breaking the cycle between a body and its own
     /// handle.
     fn abort(&self);
+
+    /// What an observer sees of it at `now`; `None` once it has ended.
+    fn info(&self, _now: Duration) -> Option<ProcessInfo> {
+        None
+    }
+    /// The messages it has received and sent; `None` once it has ended.
+    fn counts(&self) -> Option<(u64, u64)> {
+        None
+    }
+    /// Notes its child id under its supervisor and its restarts.
+    fn set_child(&self, _child_id: &Arc<str>, _restarts: u32) {}
 }

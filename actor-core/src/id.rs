@@ -46,6 +46,30 @@ impl fmt::Display for ProcessId {
     }
 }
 
+/// Parses what `Display` prints, `<node.serial>` (the angle brackets may
+/// be left out).
+impl std::str::FromStr for ProcessId {
+    type Err = crate::error::ParseIdError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || crate::error::ParseIdError(s.to_string());
+        let t = s.trim();
+        let t = t
+            .strip_prefix('<')
+            .and_then(|t| t.strip_suffix('>'))
+            .unwrap_or(t);
+        let (node, serial) = t.split_once('.').ok_or_else(bad)?;
+        let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+        if !digits(node) || !digits(serial) {
+            return Err(bad());
+        }
+        Ok(ProcessId {
+            node: NodeId(node.parse().map_err(|_| bad())?),
+            serial: serial.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
 impl fmt::Debug for ProcessId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)

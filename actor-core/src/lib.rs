@@ -62,6 +62,7 @@ mod pid;
 mod spawn;
 
 mod actor;
+pub mod observe;
 pub mod pg;
 mod registry;
 pub mod remote;
@@ -73,7 +74,10 @@ mod timer;
 pub use actor::{Actor, ActorCtx, start};
 pub use call::Reply;
 pub use ctx::Ctx;
-pub use error::{CallError, Elapsed, RegistryError, SendError, StartError, TrySendError};
+pub use error::{
+    CallError, Elapsed, EventsError, ParseIdError, RegistryError, SendError, StartError,
+    TrySendError,
+};
 pub use id::{MonitorRef, NodeId, ProcessId};
 pub use pid::{AnyPid, Pid};
 pub use process::{IntoExitReason, current};

@@ -12,6 +12,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::error::{SendError, TrySendError};
 use crate::id::MonitorRef;
+use crate::observe::{self, WaitMark};
 use crate::process::{Shared, State};
 use crate::runtime;
 
@@ -79,6 +80,7 @@ impl<M: Send + 'static> Shared<M> {
             return Err(TrySendError::Full(m));
         }
         st.queue.push_back(Item::Msg(m));
+        observe::count_sent();
         if st.waiting {
             st.waiting = false;
             if let Some(w) = &st.waker {
@@ -95,6 +97,7 @@ impl<M: Send + 'static> Shared<M> {
             shared: self,
             ticket: None,
         };
+        let mut mark = WaitMark::new();
         poll_fn(|cx| {
             let m = slot.take().expect("polled after completion");
             match self.push(m, Some((&mut parked.ticket, cx.waker()))) {
@@ -109,6 +112,7 @@ impl<M: Send + 'static> Shared<M> {
                 }
                 Err(TrySendError::Full(m)) => {
                     slot = Some(m);
+                    mark.set(self.id, true);
                     runtime::waiting_on("send (mailbox full)");
                     Poll::Pending
                 }
@@ -174,6 +178,7 @@ impl<M: Send + 'static> Inbox<M> {
                 w.wake();
             }
         }
+        shared.stats.received(self.local.len());
         runtime::trace_receive(shared.id);
     }
 
@@ -196,6 +201,7 @@ impl<M: Send + 'static> Inbox<M> {
             return false;
         }
         self.take_queued(shared.bounded(), &mut st);
+        shared.stats.local_left(self.local.len());
         true
     }
 
@@ -280,6 +286,7 @@ impl<M: Send + 'static> Inbox<M> {
         let before = self.local.len();
         self.local.retain(|i| !i.is_down_of(mref));
         let flushed_here = before - self.local.len();
+        shared.stats.local_left(self.local.len());
         let mut st = shared.lock();
         st.queue.retain(|i| !i.is_down_of(mref));
         if flushed_here > 0 {
@@ -311,5 +318,6 @@ impl<M> Inbox<M> {
         while let Some(m) = self.local.pop_back() {
             st.queue.push_front(m);
         }
+        shared.stats.local_left(0);
     }
 }

@@ -11,11 +11,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use crate::error::RegistryError;
 use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, ProcessId};
 use crate::mailbox::Item;
+use crate::observe::{self, Event, Labels, ProcessInfo, Stats};
 use crate::raw::{Body, Run, SpinGuard, SpinLock, Task};
 use crate::runtime;
 use crate::signal::{Down, Exit, ExitReason};
@@ -32,23 +34,28 @@ thread_local! {
     /// Work queued during a poll of a process body, to be done when the poll
     /// ends and it is known whether the process ended in it.
     static DEFERRED: std::cell::RefCell<Vec<Deferred>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// [`IN_BODY`] and [`HAS_DEFERRED`] in the low bits, and the
-    /// budget of the poll under way above them: one load and one store
-    /// per poll.
-    static BODY: Cell<u32> = const { Cell::new(0) };
+    /// [`IN_BODY`] and [`HAS_DEFERRED`] in the low bits, the budget of
+    /// the poll under way above them (in [`BUDGET_UNIT`]s, below bit 32),
+    /// and the messages sent during the poll from bit 32 up (in
+    /// [`SENT_ONE`]s): one load and one store per poll.
+    static BODY: Cell<u64> = const { Cell::new(0) };
 }
 
 /// A process's body is being polled on this thread (not its end).
-const IN_BODY: u32 = 1;
+const IN_BODY: u64 = 1;
 /// DEFERRED has work.
-const HAS_DEFERRED: u32 = 2;
-/// The budget takes the bits from here up.
-const BUDGET_UNIT: u32 = 4;
+const HAS_DEFERRED: u64 = 2;
+/// The budget takes the bits from here up to bit 31.
+const BUDGET_UNIT: u64 = 4;
+/// The bits of the budget.
+const BUDGET_MASK: u64 = 0xFFFF_FFFC;
+/// One message sent, counted above the budget.
+const SENT_ONE: u64 = 1 << 32;
 /// Sends and receives a process makes in one poll before it lets others
 /// run (Erlang's reductions, tokio's cooperative budget): a process that
 /// sends in a loop that never waits cannot hold its worker, or the tokio
 /// tasks beside it, for longer.
-const BUDGET: u32 = 128;
+const BUDGET: u64 = 128;
 
 /// Spends one unit of the current process's budget: `true` once it is
 /// spent, when the caller should yield. Outside a process body, never.
@@ -58,12 +65,20 @@ pub(crate) fn budget_spent() -> bool {
         if flags & IN_BODY == 0 {
             return false;
         }
-        if flags < BUDGET_UNIT {
+        if flags & BUDGET_MASK == 0 {
             return true;
         }
         b.set(flags - BUDGET_UNIT);
         false
     })
+}
+
+/// Counts one message sent by whatever runs on this thread: the process
+/// being polled learns how many when its poll ends (what is sent outside a
+/// poll is counted for no one).
+#[inline]
+pub(crate) fn count_sent() {
+    BODY.with(|b| b.set(b.get().wrapping_add(SENT_ONE)));
 }
 
 /// Runs `f` when the current poll of the current process ends, with the
@@ -157,6 +172,8 @@ pub(crate) struct Shared<M> {
     pub(crate) exiting: AtomicBool,
     /// Its place in the runtime's table of processes.
     pub(crate) key: AtomicU32,
+    /// Counters and marks for observers.
+    pub(crate) stats: Stats,
     pub(crate) state: SpinLock<State<M>>,
 }
 
@@ -189,6 +206,8 @@ pub(crate) struct Ext<M> {
     /// Bounded mailboxes only: messages the receiver moved to its own
     /// buffer (selective receive leftovers), which still take room.
     pub(crate) held: usize,
+    /// Its label, child id and restarts, for observers.
+    pub(crate) labels: Labels,
 }
 
 /// A short list that is indexed once it grows: a process's links (by the
@@ -249,9 +268,13 @@ impl<K: Copy + Eq + std::hash::Hash, V> Keyed<K, V> {
         Some(value)
     }
 
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.list.len()
+    }
+
+    /// The keys, in the list's order.
+    pub(crate) fn keys(&self) -> Vec<K> {
+        self.list.iter().map(|(k, _)| *k).collect()
     }
 
     pub(crate) fn into_values(self) -> impl Iterator<Item = (K, V)> {
@@ -274,6 +297,7 @@ impl<M> Default for Ext<M> {
             down: None,
             name: None,
             held: 0,
+            labels: Labels::default(),
         }
     }
 }
@@ -501,9 +525,11 @@ where
     fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>, coop: bool) -> Poll<()> {
         let mut this = self.project();
         let shared = &task.header;
-        if !*this.started {
+        let first = !*this.started;
+        if first {
             *this.started = true;
             shared.lock().waker = Some(cx.waker().clone());
+            observe::first_poll(&shared.stats);
         }
         let mut deferred = Vec::new();
         let outcome = if shared.exiting.load(Ordering::Acquire) {
@@ -512,10 +538,16 @@ where
             let Some(body) = this.body.as_mut().as_pin_mut() else {
                 return Poll::Ready(());
             };
-            let budget = if coop { BUDGET } else { u32::MAX / BUDGET_UNIT };
-            let outer = BODY.with(|b| b.replace(IN_BODY | (budget * BUDGET_UNIT)));
+            let budget = if coop {
+                BUDGET * BUDGET_UNIT
+            } else {
+                BUDGET_MASK
+            };
+            let outer = BODY.with(|b| b.replace(IN_BODY | budget));
             let r = std::panic::catch_unwind(AssertUnwindSafe(|| body.poll(cx)));
-            if BODY.with(|b| b.replace(outer)) & HAS_DEFERRED != 0 {
+            let flags = BODY.with(|b| b.replace(outer));
+            observe::sent(&shared.stats, flags / SENT_ONE);
+            if flags & HAS_DEFERRED != 0 {
                 deferred = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
             }
             match r {
@@ -550,6 +582,10 @@ where
 
     fn id(header: &Shared<M>) -> ProcessId {
         header.id
+    }
+
+    fn stats(header: &Shared<M>) -> &Stats {
+        &header.stats
     }
 }
 
@@ -613,6 +649,15 @@ where
     fn abort(&self) {
         Run::abort(self);
     }
+    fn info(&self, now: Duration) -> Option<ProcessInfo> {
+        observe::info(&self.header, self.run_state(), now)
+    }
+    fn counts(&self) -> Option<(u64, u64)> {
+        self.header.is_alive().then(|| self.header.stats.counts())
+    }
+    fn set_child(&self, child_id: &Arc<str>, restarts: u32) {
+        observe::set_child(&self.header, child_id, restarts);
+    }
 }
 
 impl<M, F> Proc<M> for ProcessTask<M, F>
@@ -649,7 +694,18 @@ fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
     drop(queue);
     set_dying(None);
     let id = inner.id;
-    runtime::forget_process(inner.key.load(Ordering::Relaxed));
+    runtime::forget_process(inner.key.load(Ordering::Relaxed), || Event::Exited {
+        id,
+        parent: (inner.stats.parent != 0).then_some(ProcessId {
+            node: id.node,
+            serial: inner.stats.parent,
+        }),
+        label: ext
+            .as_ref()
+            .and_then(|e| e.labels.label.clone().or_else(|| e.labels.child_id.clone())),
+        reason: reason.clone(),
+        at: runtime::now(),
+    });
     runtime::trace_exit(id, &reason);
     if reason.is_normal() {
         tracing::trace!(pid = %id, "exit normal");

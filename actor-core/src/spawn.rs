@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32};
 use crate::ctx::Ctx;
 use crate::handle::Core;
 use crate::id::ProcessId;
+use crate::observe::{Event, Stats};
 use crate::pid::Pid;
 use crate::process::{IntoExitReason, LocalProc, ProcessBody, Shared, State, current};
 use crate::raw::{SpinLock, Task};
@@ -34,6 +35,7 @@ pub struct Spawn {
     capacity: Option<u32>,
     system: bool,
     link: bool,
+    label: Option<Arc<str>>,
 }
 
 impl Spawn {
@@ -82,6 +84,29 @@ impl Spawn {
     /// ```
     pub fn link(mut self) -> Self {
         self.link = true;
+        self
+    }
+
+    /// Labels the process for observers: the
+    /// [observer](crate::observe)'s process table and supervision tree show
+    /// it (a supervisor's children are labelled with their child id unless
+    /// they have a label of their own). A label need not be unique; it is
+    /// not a registered name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{observe, Ctx, Runtime, Spawn};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let pid = Spawn::new().label("cache").spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await });
+    ///     let info = observe::Observed::current().process(pid.id()).unwrap();
+    ///     assert_eq!(info.label.as_deref(), Some("cache"));
+    ///     pid.kill();
+    /// });
+    /// ```
+    pub fn label(mut self, label: impl Into<Arc<str>>) -> Self {
+        self.label = Some(label.into());
         self
     }
 
@@ -161,11 +186,16 @@ where
     if opts.capacity.is_some() {
         state.ext();
     }
+    if let Some(label) = &opts.label {
+        state.ext().labels.label = Some(label.clone());
+    }
+    let parent = current();
     let shared = Shared {
         id,
         capacity: opts.capacity.unwrap_or(u32::MAX),
         exiting: AtomicBool::new(false),
         key: AtomicU32::new(0),
+        stats: Stats::new(parent),
         state: SpinLock::new(state),
     };
     // One allocation: the shared state and the body together. The body
@@ -183,9 +213,16 @@ where
     }
     let ctx = Ctx::new(proc.clone());
     task.init(|b| b.fill(body(ctx)));
-    runtime::trace_spawn(id, current());
+    runtime::trace_spawn(id, parent);
     tracing::trace!(pid = %id, "spawn");
     let core: std::sync::Weak<dyn Core> = Arc::downgrade(&task) as _;
-    place.start(task, id, core, &proc.shared().key, opts.system);
+    place.start(task, id, core, &proc.shared().key, opts.system, || {
+        Event::Spawned {
+            id,
+            parent,
+            label: opts.label,
+            at: runtime::now(),
+        }
+    });
     Pid { inner: proc }
 }

@@ -13,6 +13,7 @@ use crate::call::Reply;
 use crate::ctx::Ctx;
 use crate::error::{CallError, StartError};
 use crate::id::ProcessId;
+use crate::observe::Event;
 use crate::pid::{AnyPid, Pid};
 use crate::process::current;
 use crate::signal::{Exit, ExitReason};
@@ -86,7 +87,7 @@ type StartFn = Arc<dyn Fn() -> BoxFuture<'static, Result<AnyPid, StartError>> + 
 /// ```
 #[derive(Clone)]
 pub struct ChildSpec {
-    id: String,
+    id: Arc<str>,
     start: StartFn,
     restart: Restart,
     shutdown: Shutdown,
@@ -111,7 +112,7 @@ impl ChildSpec {
         Fut: Future<Output = Result<AnyPid, StartError>> + Send + 'static,
     {
         ChildSpec {
-            id: id.into(),
+            id: Arc::from(id.into()),
             start: Arc::new(move || Box::pin(start())),
             restart: Restart::Permanent,
             shutdown: Shutdown::Timeout(Duration::from_secs(5)),
@@ -146,6 +147,7 @@ enum Req {
     Exit(Exit),
     StartChild(ChildSpec, Reply<Result<AnyPid, StartError>>),
     TerminateChild(String, Reply<bool>),
+    RestartChild(String, Reply<Result<AnyPid, StartError>>),
     WhichChildren(Reply<Vec<(String, AnyPid)>>),
 }
 
@@ -161,6 +163,7 @@ impl fmt::Debug for SupervisorMsg {
             Req::Exit(_) => "SupervisorMsg::Exit",
             Req::StartChild(..) => "SupervisorMsg::StartChild",
             Req::TerminateChild(..) => "SupervisorMsg::TerminateChild",
+            Req::RestartChild(..) => "SupervisorMsg::RestartChild",
             Req::WhichChildren(_) => "SupervisorMsg::WhichChildren",
         })
     }
@@ -354,8 +357,8 @@ impl Supervisor {
     async fn start_with(self, link: bool) -> Result<Pid<SupervisorMsg>, StartError> {
         let mut ids = HashSet::new();
         for c in &self.children {
-            if !ids.insert(c.id.as_str()) {
-                return Err(StartError::DuplicateChild(c.id.clone()));
+            if !ids.insert(&*c.id) {
+                return Err(StartError::DuplicateChild(c.id.to_string()));
             }
         }
         let (parent, spawn) = match current() {
@@ -375,6 +378,8 @@ impl Supervisor {
 struct Child {
     spec: ChildSpec,
     pid: AnyPid,
+    /// How many times it has been restarted.
+    restarts: u32,
 }
 
 /// The running children in start order, indexed by pid and by id so that
@@ -383,7 +388,7 @@ struct Child {
 struct Children {
     list: Vec<Child>,
     by_pid: HashMap<ProcessId, usize>,
-    ids: HashSet<String>,
+    ids: HashSet<Arc<str>>,
 }
 
 impl Children {
@@ -409,10 +414,11 @@ impl Children {
         if !self.has_id(id) {
             return None;
         }
-        self.list.iter().position(|c| c.spec.id == id)
+        self.list.iter().position(|c| &*c.spec.id == id)
     }
 
-    fn set_pid(&mut self, i: usize, pid: AnyPid) {
+    /// The child at `i` runs as `pid` now, after a restart.
+    fn restarted(&mut self, i: usize, pid: AnyPid) {
         self.by_pid.remove(&self.list[i].pid.id());
         self.by_pid.insert(pid.id(), i);
         self.list[i].pid = pid;
@@ -461,8 +467,12 @@ async fn run(
         ended: VecDeque::new(),
     };
     for spec in specs {
-        match start_one(&mut ctx, &spec, &mut st.ended).await {
-            Ok(pid) => st.children.push(Child { spec, pid }),
+        match start_one(&mut ctx, &spec, 0, &mut st.ended).await {
+            Ok(pid) => st.children.push(Child {
+                spec,
+                pid,
+                restarts: 0,
+            }),
             Err(e) => {
                 st.stop_all(&mut ctx).await;
                 tracing::warn!(sup = %ctx.id(), child = %spec.id, error = %e, "supervisor failed to start");
@@ -489,16 +499,24 @@ async fn run(
             }
             Req::StartChild(spec, reply) => {
                 let result = if st.children.has_id(&spec.id) {
-                    Err(StartError::DuplicateChild(spec.id.clone()))
+                    Err(StartError::DuplicateChild(spec.id.to_string()))
                 } else {
-                    start_one(&mut ctx, &spec, &mut st.ended)
+                    start_one(&mut ctx, &spec, 0, &mut st.ended)
                         .await
                         .inspect(|pid| {
                             st.children.push(Child {
                                 spec,
                                 pid: pid.clone(),
+                                restarts: 0,
                             })
                         })
+                };
+                let _ = reply.send(result);
+            }
+            Req::RestartChild(id, reply) => {
+                let result = match st.children.position_of_id(&id) {
+                    Some(i) => st.restart_by_hand(&mut ctx, i).await,
+                    None => Err(StartError::NoChild(id)),
                 };
                 let _ = reply.send(result);
             }
@@ -518,7 +536,7 @@ async fn run(
                     .children
                     .list
                     .iter()
-                    .map(|c| (c.spec.id.clone(), c.pid.clone()))
+                    .map(|c| (c.spec.id.to_string(), c.pid.clone()))
                     .collect();
                 let _ = reply.send(list);
             }
@@ -531,11 +549,13 @@ async fn run(
 async fn start_one(
     ctx: &mut Ctx<SupervisorMsg>,
     spec: &ChildSpec,
+    restarts: u32,
     ended: &mut VecDeque<Exit>,
 ) -> Result<AnyPid, StartError> {
     let pid = (spec.start)().await?;
     // Linked already if spawned with `Spawn::link`; else linked now.
     ctx.link(pid.clone());
+    pid.core.set_child(&spec.id, restarts);
     if pid.is_alive() {
         // Alive once linked: its end, whenever it comes, is one exit
         // signal, handled as a child's.
@@ -646,6 +666,14 @@ impl State {
         for j in range {
             loop {
                 if exceeded {
+                    let (sup, max_restarts, within) =
+                        (ctx.id(), self.sup.max_restarts, self.sup.within);
+                    crate::runtime::emit(|| Event::IntensityReached {
+                        supervisor: sup,
+                        max_restarts,
+                        within,
+                        at: crate::timer::now(),
+                    });
                     tracing::error!(
                         sup = %ctx.id(),
                         reason = "reached_max_restart_intensity",
@@ -661,10 +689,12 @@ impl State {
                     // type (a transient supervisor that gave up stays down).
                     return Some(ExitReason::Shutdown);
                 }
-                match start_one(ctx, &self.children.list[j].spec, &mut self.ended).await {
+                let restarts = self.children.list[j].restarts + 1;
+                let spec = &self.children.list[j].spec;
+                match start_one(ctx, spec, restarts, &mut self.ended).await {
                     Ok(pid) => {
-                        tracing::info!(sup = %ctx.id(), child = %self.children.list[j].spec.id, pid = %pid.id(), "child restarted");
-                        self.children.set_pid(j, pid);
+                        tracing::info!(sup = %ctx.id(), child = %spec.id, pid = %pid.id(), "child restarted");
+                        self.restarted(ctx, j, pid);
                         break;
                     }
                     Err(e) => {
@@ -675,6 +705,48 @@ impl State {
             }
         }
         None
+    }
+
+    /// Notes that child `i` runs as `pid` after a restart, and tells the
+    /// runtime's listeners.
+    fn restarted(&mut self, ctx: &Ctx<SupervisorMsg>, i: usize, pid: AnyPid) {
+        let child = &mut self.children.list[i];
+        child.restarts += 1;
+        let (old, new) = (child.pid.id(), pid.id());
+        let (child_id, restarts) = (child.spec.id.clone(), child.restarts);
+        crate::runtime::emit(|| Event::Restarted {
+            supervisor: ctx.id(),
+            child_id,
+            old,
+            new,
+            restarts,
+            at: crate::timer::now(),
+        });
+        self.children.restarted(i, pid);
+    }
+
+    /// Stops child `i` as its spec says and starts it again, asked to from
+    /// outside ([`Pid::restart_child`]): not a failure, so it does not
+    /// count towards the restart intensity.
+    async fn restart_by_hand(
+        &mut self,
+        ctx: &mut Ctx<SupervisorMsg>,
+        i: usize,
+    ) -> Result<AnyPid, StartError> {
+        stop_one(ctx, &self.children.list[i], &mut self.ended).await;
+        let restarts = self.children.list[i].restarts + 1;
+        let spec = self.children.list[i].spec.clone();
+        match start_one(ctx, &spec, restarts, &mut self.ended).await {
+            Ok(pid) => {
+                tracing::info!(sup = %ctx.id(), child = %spec.id, pid = %pid.id(), "child restarted on request");
+                self.restarted(ctx, i, pid.clone());
+                Ok(pid)
+            }
+            Err(e) => {
+                self.children.remove(i);
+                Err(e)
+            }
+        }
     }
 
     fn intensity_exceeded(&mut self) -> bool {
@@ -722,6 +794,48 @@ impl Pid<SupervisorMsg> {
         let id = id.to_string();
         self.call(|r| SupervisorMsg(Req::TerminateChild(id, r)), CALL_TIMEOUT)
             .await
+    }
+
+    /// Stops the child with this id as its spec says and starts it again
+    /// under the same id (OTP's `terminate_child` then `restart_child`),
+    /// whatever its restart type; returns the new process. A restart asked
+    /// for this way is not a failure: it counts in the child's restarts
+    /// but not towards the supervisor's restart intensity. If the child
+    /// fails to start again, the supervisor forgets it and returns why.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::NoChild`] if there is no child with this id, the
+    /// child's [`StartError`] if it fails to start again, or
+    /// [`StartError::NoSupervisor`] if the supervisor has ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::{AnyPid, ChildSpec, Ctx, Runtime, Spawn, StartError, Strategy, Supervisor};
+    ///
+    /// Runtime::tokio_current_thread().block_on(async {
+    ///     let sup = Supervisor::new(Strategy::OneForOne)
+    ///         .child(ChildSpec::new("worker", || async {
+    ///             let w = Spawn::new().link().spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await });
+    ///             Ok(AnyPid::from(w))
+    ///         }))
+    ///         .start()
+    ///         .await
+    ///         .unwrap();
+    ///     let before = sup.which_children().await.unwrap()[0].1.clone();
+    ///     let after = sup.restart_child("worker").await.unwrap();
+    ///     assert_ne!(before, after);
+    ///     assert!(!before.is_alive() && after.is_alive());
+    ///     assert_eq!(sup.restart_child("nobody").await, Err(StartError::NoChild("nobody".into())));
+    ///     sup.kill();
+    /// });
+    /// ```
+    pub async fn restart_child(&self, id: &str) -> Result<AnyPid, StartError> {
+        let id = id.to_string();
+        self.call(|r| SupervisorMsg(Req::RestartChild(id, r)), CALL_TIMEOUT)
+            .await
+            .unwrap_or(Err(StartError::NoSupervisor))
     }
 
     /// The children, in start order: their ids and pids.

@@ -67,6 +67,7 @@ use std::ops::Range;
 use std::time::Duration;
 
 use crate::deterministic::{self, Config, Deadlock, Event, Overrun, RunError, Trace};
+use crate::observe::Snapshot;
 
 /// The environment variable that makes the harness run one seed only.
 pub const SEED_VAR: &str = "ACTOR_SEED";
@@ -148,7 +149,8 @@ impl Harness {
             base: Config::seeded(0)
                 .max_delay(Duration::from_millis(1))
                 .deadline(Duration::from_secs(3600))
-                .trace_tail(32),
+                .trace_tail(32)
+                .snapshot_at_end(),
             check: false,
             replay_command: None,
         }
@@ -364,7 +366,7 @@ impl Harness {
 
     /// Runs the body once under `seed`: its trace, virtual time, and what
     /// went wrong if anything did.
-    fn run_seed<F, Fut>(&self, seed: u64, body: &F) -> (Trace, Duration, Option<FailureKind>)
+    fn run_seed<F, Fut>(&self, seed: u64, body: &F) -> Run
     where
         F: Fn() -> Fut,
         Fut: Future,
@@ -383,7 +385,12 @@ impl Harness {
                 Some(FailureKind::WatchdogExpired { after, overrun })
             }
         };
-        (out.trace, out.elapsed, kind)
+        Run {
+            trace: out.trace,
+            elapsed: out.elapsed,
+            kind,
+            processes: out.processes.unwrap_or_default(),
+        }
     }
 
     /// Runs `body` under every seed and returns what happened, stopping
@@ -408,16 +415,21 @@ impl Harness {
         let mut run = 0;
         for seed in seeds.clone() {
             run += 1;
-            let (trace, elapsed, mut kind) = self.run_seed(seed, &body);
+            let Run {
+                trace,
+                elapsed,
+                mut kind,
+                processes,
+            } = self.run_seed(seed, &body);
             // A run stopped by the wall clock is not run again: it would
             // take as long, and stop somewhere else.
             let watchdog = matches!(kind, Some(FailureKind::WatchdogExpired { .. }));
             if self.check && !watchdog {
-                let (again, _, kind_again) = self.run_seed(seed, &body);
-                if again.hash() != trace.hash() || kind_again != kind {
+                let again = self.run_seed(seed, &body);
+                if again.trace.hash() != trace.hash() || again.kind != kind {
                     kind = Some(FailureKind::Nondeterministic {
                         first: trace.hash(),
-                        second: again.hash(),
+                        second: again.trace.hash(),
                     });
                 }
             }
@@ -432,6 +444,7 @@ impl Harness {
                         knobs: self.config(seed).describe(),
                         trace,
                         elapsed,
+                        processes,
                         replay: self.replay_hint(seed),
                     }),
                 };
@@ -465,6 +478,14 @@ impl Harness {
             panic!("{failure}");
         }
     }
+}
+
+/// One run of one seed.
+struct Run {
+    trace: Trace,
+    elapsed: Duration,
+    kind: Option<FailureKind>,
+    processes: Snapshot,
 }
 
 /// What [`Harness::explore`] found.
@@ -514,9 +535,15 @@ pub struct Failure {
     pub trace: Trace,
     /// Virtual time at the end of the run.
     pub elapsed: Duration,
+    /// The processes alive when the run ended: the report lists the
+    /// first [`PROCESSES_SHOWN`] of them.
+    pub processes: Snapshot,
     /// How to replay it: `ACTOR_SEED=<seed> <command>`.
     pub replay: String,
 }
+
+/// How many of the processes alive at the end a failure report lists.
+pub const PROCESSES_SHOWN: usize = 32;
 
 /// How a seed failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -598,6 +625,16 @@ impl fmt::Display for Failure {
             writeln!(f, "  last {} events:", tail.len())?;
             for e in tail {
                 writeln!(f, "    {e}")?;
+            }
+        }
+        let alive = self.processes.processes.len();
+        if alive > 0 {
+            writeln!(f, "  processes alive at the end ({alive}):")?;
+            for line in self.processes.lines().take(PROCESSES_SHOWN) {
+                writeln!(f, "    {line}")?;
+            }
+            if alive > PROCESSES_SHOWN {
+                writeln!(f, "    ... and {} more", alive - PROCESSES_SHOWN)?;
             }
         }
         write!(f, "  replay:  {}", self.replay)

@@ -5,26 +5,55 @@
 //! A name is a key of the bucket `actor_<cluster>_names`; its value is the
 //! owner's [`ProcessId`] and the name of its message type. Registering is a
 //! create-if-absent, so of two nodes registering one name at once exactly
-//! one wins. An entry whose owner's node is down is stale: it is deleted
+//! one wins. An entry whose owner's node is down is stale: it is purged
 //! with a revision check (so that a name registered again meanwhile is
-//! never deleted) by whoever finds it: every surviving node when a node
+//! never removed) by whoever finds it: every surviving node when a node
 //! goes down, and any node that meets it in a lookup or a registration.
 //! A node shutting down deletes the names of its processes.
+//!
+//! # Names after an outage
+//!
+//! Survivors purge (not delete) the names of a node they declare down, so
+//! that its node, if it was only cut off, can tell them from an
+//! unregistration. Every node watches the bucket's stream: a purge of a
+//! name it holds for a live process, or its own reconnection, makes it
+//! create the name again for that process; a name another process took
+//! meanwhile is let go, and the process gets an exit signal
+//! [`NAME_CONFLICT`]. Only names a node registered for its own processes
+//! are re-asserted. What users see is in the crate docs ("When NATS goes
+//! away").
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use actor_core::{NodeId, Pid, ProcessId};
+use actor_core::{AnyPid, NodeId, Pid, ProcessId};
+use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
 
 use crate::error::Error;
-use crate::membership::Liveness;
+use crate::membership::{Liveness, NodeEvent};
 use crate::node::Shared;
-use crate::wire::Store;
+use crate::wire::{Entry, Op, Store};
 
 /// How many times a registration or removal that lost a race is tried again.
 const ATTEMPTS: usize = 100;
+
+/// The exit reason of a process whose global name another process took
+/// while its node was cut off (see the crate docs, "When NATS goes away").
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::ExitReason;
+///
+/// let reason = ExitReason::other(actor_net::NAME_CONFLICT);
+/// assert_eq!(reason.to_string(), "global_name_conflict");
+/// ```
+pub const NAME_CONFLICT: &str = "global_name_conflict";
 
 /// The value of a name's key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,12 +64,23 @@ pub(crate) struct Owner {
     pub(crate) type_name: String,
 }
 
-/// The store and the names this node registered for its own processes.
+/// A name this node registered for one of its processes.
+#[derive(Debug)]
+struct Owned {
+    /// The revision of its entry, as this node last wrote it.
+    revision: u64,
+    /// The entry's value, to write it again.
+    value: Bytes,
+    /// The process.
+    pid: AnyPid,
+}
+
+/// The bucket and the names this node registered for its own processes.
 #[derive(Debug)]
 pub(crate) struct Names {
     store: Arc<dyn Store>,
-    /// Name to the revision this node created it at, in name order.
-    owned: Mutex<BTreeMap<String, u64>>,
+    /// In name order, so that re-asserting them goes in one order.
+    owned: Mutex<BTreeMap<String, Owned>>,
 }
 
 impl Names {
@@ -51,14 +91,17 @@ impl Names {
         }
     }
 
-    fn owned(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u64>> {
+    fn owned(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Owned>> {
         self.owned.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Deletes every name this node registered for its processes (at the
     /// revisions it registered them).
     pub(crate) async fn release_all(&self) {
-        let owned = std::mem::take(&mut *self.owned());
+        let owned: Vec<(String, u64)> = std::mem::take(&mut *self.owned())
+            .into_iter()
+            .map(|(name, o)| (name, o.revision))
+            .collect();
         for (name, revision) in owned {
             match self.store.delete(&name, revision).await {
                 Ok(true) => {}
@@ -68,9 +111,146 @@ impl Names {
         }
     }
 
-    /// Forgets that this node holds `name` at `revision`.
+    /// Forgets that this node holds `name`.
     fn forget(&self, name: &str) {
         self.owned().remove(name);
+    }
+
+    /// Whether this node holds `name` for one of its processes.
+    fn owns(&self, name: &str) -> bool {
+        self.owned().contains_key(name)
+    }
+}
+
+/// Re-asserts every name this node holds: its connection is back, and
+/// other nodes may have purged them meanwhile.
+pub(crate) async fn reassert_all(shared: &Shared) {
+    let names: Vec<String> = shared.names.owned().keys().cloned().collect();
+    for name in names {
+        reassert(shared, &name).await;
+    }
+}
+
+/// Looks at `name`, held by a process of this node: creates it again if it
+/// was purged (its node was thought lost), lets it go if it was
+/// unregistered or taken by another process, or if the process ended.
+async fn reassert(shared: &Shared, name: &str) {
+    let names = &shared.names;
+    let (value, pid) = match names.owned().get(name) {
+        Some(o) => (o.value.clone(), o.pid.clone()),
+        None => return,
+    };
+    if !pid.is_alive() {
+        // Its end is being handled: the entry is deleted if still its own.
+        names.forget(name);
+        return;
+    }
+    let ours = wire_pid(shared, &pid);
+    // The watch and a reconnection may re-assert one name at once: a
+    // creation that loses to our own is looked at again.
+    for _ in 0..ATTEMPTS {
+        let entry = match names.store.entry(name).await {
+            Ok(entry) => entry,
+            Err(e) => {
+                // Looked at again on the next reconnection.
+                tracing::debug!(%name, error = %e, "cannot look at a global name of ours");
+                return;
+            }
+        };
+        match entry {
+            Some(entry) if entry.op == Op::Put => {
+                match postcard::from_bytes::<Owner>(&entry.value) {
+                    Ok(owner) if owner.pid == ours => {
+                        if let Some(o) = names.owned().get_mut(name) {
+                            o.revision = entry.revision;
+                        }
+                    }
+                    _ => lose(names, name, &pid, ours),
+                }
+                return;
+            }
+            Some(entry) if entry.op == Op::Delete => {
+                names.forget(name);
+                tracing::info!(%name, process = %ours, "global name unregistered while this node was cut off");
+                return;
+            }
+            // Purged as stale (or gone): ours again.
+            _ => match names.store.create(name, value.clone()).await {
+                Ok(Some(revision)) => {
+                    if let Some(o) = names.owned().get_mut(name) {
+                        o.revision = revision;
+                    }
+                    tracing::info!(%name, process = %ours, "global name re-asserted after an outage");
+                    return;
+                }
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::debug!(%name, error = %e, "cannot re-assert a global name");
+                    return;
+                }
+            },
+        }
+    }
+}
+
+/// Another process took `name` from `pid` (whose id on the wire is
+/// `ours`): the name is let go and the process gets an exit signal
+/// [`NAME_CONFLICT`].
+fn lose(names: &Names, name: &str, pid: &AnyPid, ours: ProcessId) {
+    names.forget(name);
+    tracing::warn!(%name, process = %ours, "global name taken by another process while this node was cut off; exit signal {NAME_CONFLICT}");
+    pid.exit(actor_core::ExitReason::other(NAME_CONFLICT));
+}
+
+/// Watches every change the bucket stores, until the watch ends: a purge
+/// of a name this node holds is answered by re-asserting it; a delete (an
+/// unregistration) or another process's registration lets it go.
+///
+/// The watch reads the bucket's stream, not its subjects: a write the
+/// stream refused (the loser of a race, a purge at a stale revision) is
+/// never seen.
+pub(crate) async fn watch(
+    shared: Arc<Shared>,
+    mut changes: BoxStream<'static, Result<Entry, Error>>,
+) {
+    while let Some(change) = changes.next().await {
+        let entry = match change {
+            Ok(entry) => entry,
+            Err(e) => {
+                // Missed changes are caught up with on the next reconnection.
+                tracing::debug!(error = %e, "global names watch");
+                continue;
+            }
+        };
+        let name = entry.key.as_str();
+        if !shared.names.owns(name) {
+            continue;
+        }
+        match entry.op {
+            Op::Purge => reassert(&shared, name).await,
+            Op::Delete => {
+                shared.names.forget(name);
+                tracing::info!(%name, "global name of ours unregistered");
+            }
+            Op::Put => {
+                let Some(pid) = shared.names.owned().get(name).map(|o| o.pid.clone()) else {
+                    continue;
+                };
+                let ours = wire_pid(&shared, &pid);
+                let owner = postcard::from_bytes::<Owner>(&entry.value).ok();
+                if owner.is_some_and(|o| o.pid != ours) {
+                    lose(&shared.names, name, &pid, ours);
+                }
+            }
+        }
+    }
+}
+
+/// The id a process of this node has on the wire.
+fn wire_pid(shared: &Shared, pid: &AnyPid) -> ProcessId {
+    ProcessId {
+        node: shared.id,
+        serial: pid.id().serial,
     }
 }
 
@@ -83,26 +263,41 @@ pub(crate) fn validate(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether `node` is gone: known down, or unknown and silent to a ping
-/// and still not known up when the ping gives up (a ping lost to a short
-/// partition must not free the names of a node heard from meanwhile).
+/// Whether `node` is gone: known down, or unknown (never heard of, or
+/// lost while this node's own connection was down) and not up after a
+/// grace period during which this node is connected: a live node's
+/// heartbeats reach it within that time. A ping would not do for a node
+/// lost during our own outage: frames to it are refused until it is up.
 async fn gone(shared: &Shared, node: NodeId) -> bool {
+    let mut events = shared.events.subscribe();
     match shared.liveness(node) {
-        Liveness::Up => false,
-        Liveness::Down => true,
-        Liveness::Unknown => {
-            shared.ping(node).await.is_err() && shared.liveness(node) != Liveness::Up
-        }
+        Liveness::Up => return false,
+        Liveness::Down => return true,
+        Liveness::Unknown => {}
     }
+    let up = async {
+        loop {
+            match events.recv().await {
+                Ok(NodeEvent::Up(info)) if info.id == node => return,
+                Err(broadcast::error::RecvError::Closed) => return,
+                _ => {}
+            }
+        }
+    };
+    let _ = actor_core::timeout(shared.grace, up).await;
+    shared.is_connected() && shared.liveness(node) != Liveness::Up
 }
 
 /// The current owner of `name` and the entry's revision, if it has one.
 async fn current(store: &dyn Store, name: &str) -> Result<Option<(Owner, u64)>, Error> {
-    let Some((value, revision)) = store.get(name).await? else {
+    let Some(entry) = store.entry(name).await? else {
         return Ok(None);
     };
-    match postcard::from_bytes::<Owner>(&value) {
-        Ok(owner) => Ok(Some((owner, revision))),
+    if entry.op != Op::Put {
+        return Ok(None);
+    }
+    match postcard::from_bytes::<Owner>(&entry.value) {
+        Ok(owner) => Ok(Some((owner, entry.revision))),
         Err(_) => {
             tracing::warn!(%name, "global name entry does not decode; treated as free");
             Ok(None)
@@ -110,12 +305,13 @@ async fn current(store: &dyn Store, name: &str) -> Result<Option<(Owner, u64)>, 
     }
 }
 
-/// Deletes `name` if it is still at `revision`.
+/// Purges `name` if it is still at `revision`: a purge, not a delete, so
+/// that its owner's node, if it comes back, knows to re-assert it.
 async fn delete_stale(store: &dyn Store, name: &str, revision: u64) {
-    match store.delete(name, revision).await {
-        Ok(true) => tracing::info!(%name, "stale global name deleted"),
+    match store.purge(name, revision).await {
+        Ok(true) => tracing::info!(%name, "stale global name purged"),
         Ok(false) => tracing::debug!(%name, "stale global name changed meanwhile; left alone"),
-        Err(e) => tracing::debug!(%name, error = %e, "stale global name not deleted"),
+        Err(e) => tracing::debug!(%name, error = %e, "stale global name not purged"),
     }
 }
 
@@ -125,6 +321,7 @@ pub(crate) async fn register(
     name: &str,
     pid: ProcessId,
     type_name: &str,
+    local: Option<AnyPid>,
 ) -> Result<(), Error> {
     validate(name)?;
     if shared.is_closing() {
@@ -137,9 +334,16 @@ pub(crate) async fn register(
     .expect("an owner encodes");
     let store = &*shared.names.store;
     for _ in 0..ATTEMPTS {
-        if let Some(revision) = store.create(name, value.clone().into()).await? {
-            if pid.node == shared.id {
-                shared.names.owned().insert(name.to_string(), revision);
+        if let Some(revision) = store.create(name, Bytes::from(value.clone())).await? {
+            if let Some(local) = &local {
+                shared.names.owned().insert(
+                    name.to_string(),
+                    Owned {
+                        revision,
+                        value: Bytes::from(value),
+                        pid: local.clone(),
+                    },
+                );
             }
             return Ok(());
         }
@@ -269,7 +473,8 @@ impl crate::Node {
     {
         let shared = &self.shared;
         let id = wire_id(shared, pid)?;
-        register(shared, name, id, std::any::type_name::<M>()).await?;
+        let local = (id.node == shared.id).then(|| AnyPid::from(pid));
+        register(shared, name, id, std::any::type_name::<M>(), local).await?;
         if id.node == shared.id {
             // Free the name when the process ends, if it still holds it.
             let (pid, weak, name) = (pid.clone(), Arc::downgrade(shared), name.to_string());

@@ -30,6 +30,34 @@
 //! every pair of nodes (and so every pair of processes) in FIFO order.
 //! Delivery across nodes is at most once, as in Erlang.
 //!
+//! # When NATS goes away
+//!
+//! **The server stopped and restarted** (every node loses its connection):
+//! after the grace period each node sees every other node down with
+//! [`DownReason::ConnectionLost`]: local processes linked to processes
+//! there get an exit signal `noconnection`, monitors `Down(noconnection)`,
+//! pending calls fail with it, and messages sent meanwhile are lost (at
+//! most once). No node frees a global name for it: a node that lost its
+//! own connection cannot tell who is really gone. Once the server is back
+//! with its JetStream store, the nodes reconnect by themselves, see each
+//! other up again ([`NodeEvent::Up`]), and every global name is where it
+//! was. Links and monitors broken by the outage stay broken, as after a
+//! `nodedown` in Erlang: link and monitor again on [`NodeEvent::Up`] (or
+//! look the name up again). A server restarted without its store is a
+//! new cluster (node ids and names are kept there): restart the nodes.
+//!
+//! **One node cut off** (its connection lost while the others keep
+//! theirs): after the grace period the
+//! others see it down with [`DownReason::HeartbeatTimeout`] and free its
+//! global names. When it reconnects, it re-asserts the names of its
+//! processes that are still alive: each name is back, owned by the same
+//! process. A name that another process took meanwhile stays with that
+//! process, and the process that lost it gets an exit signal with reason
+//! [`NAME_CONFLICT`] (`global_name_conflict`), as Erlang's `global` kills
+//! one of two processes registered under one name when a partition heals
+//! (here the signal can be trapped). A name unregistered meanwhile stays
+//! unregistered.
+//!
 //! # Testing with a real server
 //!
 //! [`NatsServer`] starts a `nats-server` (Debian's package) with JetStream
@@ -62,6 +90,7 @@ mod wire;
 
 pub use config::NodeConfig;
 pub use error::Error;
+pub use global::NAME_CONFLICT;
 pub use membership::{DownReason, NodeDown, NodeEvent, NodeEvents, NodeInfo, NodeMonitor};
 pub use node::Node;
 pub use server::NatsServer;

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 
 use crate::config::{NodeConfig, Subjects};
 use crate::error::Error;
-use crate::wire::{BoxFuture, Connection, Incoming, Store, Wire};
+use crate::wire::{BoxFuture, Connection, Entry, Incoming, Op, Store, Wire};
 
 /// A node's NATS connection, as its wire.
 pub(crate) struct Nats {
@@ -67,6 +67,13 @@ pub(crate) async fn connect(config: &NodeConfig) -> Result<Connected, Error> {
     let ids = crate::ids::bucket(&js, &config.cluster).await?;
     let id = crate::ids::next(&ids).await?;
     let store = open_bucket(&js, &format!("actor_{}_names", config.cluster), 1).await?;
+    // Watched from before the node starts, so that no change of its names
+    // is missed.
+    let names = store
+        .watch_all()
+        .await
+        .map_err(Error::jetstream)?
+        .map(|change| change.map(entry).map_err(Error::jetstream));
     let subjects = Subjects::new(&config.cluster);
     let inbox = client
         .subscribe(subjects.inbox(id))
@@ -94,6 +101,7 @@ pub(crate) async fn connect(config: &NodeConfig) -> Result<Connected, Error> {
             inbox: inbox.map(|m| m.payload).boxed(),
             beacons: beacons.map(|m| m.payload).boxed(),
             events: events.boxed(),
+            names: names.boxed(),
         },
     })
 }
@@ -180,13 +188,25 @@ impl fmt::Debug for NatsNames {
     }
 }
 
+/// A JetStream key-value entry as the [`Store`] gives it.
+fn entry(e: kv::Entry) -> Entry {
+    Entry {
+        key: e.key,
+        value: e.value,
+        revision: e.revision,
+        op: match e.operation {
+            kv::Operation::Put => Op::Put,
+            kv::Operation::Delete => Op::Delete,
+            kv::Operation::Purge => Op::Purge,
+        },
+    }
+}
+
 impl Store for NatsNames {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Bytes, u64)>, Error>> {
+    fn entry<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Entry>, Error>> {
         Box::pin(async move {
-            let Some(entry) = self.store.entry(key).await.map_err(Error::jetstream)? else {
-                return Ok(None);
-            };
-            Ok((entry.operation == kv::Operation::Put).then_some((entry.value, entry.revision)))
+            let e = self.store.entry(key).await.map_err(Error::jetstream)?;
+            Ok(e.map(entry))
         })
     }
 
@@ -209,6 +229,16 @@ impl Store for NatsNames {
             match self.store.delete_expect_revision(key, Some(revision)).await {
                 Ok(()) => Ok(true),
                 Err(e) if e.kind() == kv::DeleteErrorKind::WrongLastRevision => Ok(false),
+                Err(e) => Err(Error::jetstream(e)),
+            }
+        })
+    }
+
+    fn purge<'a>(&'a self, key: &'a str, revision: u64) -> BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async move {
+            match self.store.purge_expect_revision(key, Some(revision)).await {
+                Ok(()) => Ok(true),
+                Err(e) if e.kind() == kv::PurgeErrorKind::WrongLastRevision => Ok(false),
                 Err(e) => Err(Error::jetstream(e)),
             }
         })

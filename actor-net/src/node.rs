@@ -216,14 +216,19 @@ impl Node {
             inbox,
             beacons,
             events,
+            names,
         } = incoming;
         let inbound = shared.spawn(crate::inbound::run(shared.clone(), inbox));
+        let names_watch = shared.spawn(crate::global::watch(shared.clone(), names));
         let liveness = shared.spawn(run_liveness(
             shared.clone(),
             Streams { beacons, events },
             stopped,
-            publisher,
-            inbound,
+            Tasks {
+                publisher,
+                inbound,
+                names_watch,
+            },
             hello_first,
         ));
         *shared.liveness.lock().unwrap_or_else(|e| e.into_inner()) = Some(liveness);
@@ -346,6 +351,11 @@ impl Shared {
         }
     }
 
+    /// Whether the connection is up, as its events say.
+    pub(crate) fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
     /// Whether `node` is up, down, or unknown here.
     pub(crate) fn liveness(&self, node: NodeId) -> Liveness {
         if node == self.id {
@@ -420,14 +430,20 @@ struct Streams {
     events: BoxStream<'static, Connection>,
 }
 
+/// The node's other processes, ended by the goodbye.
+struct Tasks {
+    publisher: Pid<()>,
+    inbound: Pid<()>,
+    names_watch: Pid<()>,
+}
+
 /// Heartbeats, beacons, connection events and silent peers, until the node
 /// stops; then the goodbye.
 async fn run_liveness(
     shared: Arc<Shared>,
     streams: Streams,
     mut stopped: watch::Receiver<bool>,
-    publisher: Pid<()>,
-    inbound: Pid<()>,
+    tasks: Tasks,
     hello_first: bool,
 ) {
     let Streams {
@@ -464,8 +480,13 @@ async fn run_liveness(
                 }
                 Some(Connection::Back) => {
                     tracing::info!(node = shared.id.0, "connection back");
-                    shared.connected.store(true, Ordering::Release);
+                    let was_connected = shared.connected.swap(true, Ordering::AcqRel);
                     shared.beacon(&Beacon::Hello { node: shared.id, name: shared.name.clone() }).await;
+                    if !was_connected {
+                        // Others may have purged our names meanwhile.
+                        let me = shared.clone();
+                        shared.spawn(async move { crate::global::reassert_all(&me).await });
+                    }
                 }
                 Some(Connection::Other(event)) => tracing::debug!(node = shared.id.0, %event, "connection event"),
                 None => {}
@@ -495,17 +516,18 @@ async fn run_liveness(
             }
         }
     }
-    goodbye(&shared, publisher, inbound).await;
+    goodbye(&shared, tasks).await;
 }
 
 /// The clean end: names freed, the outbox drained, the others told.
-async fn goodbye(shared: &Arc<Shared>, publisher: Pid<()>, inbound: Pid<()>) {
+async fn goodbye(shared: &Arc<Shared>, tasks: Tasks) {
     shared.closing.store(true, Ordering::Release);
+    tasks.names_watch.kill();
     shared.names.release_all().await;
     shared.outbox.close();
-    publisher.wait().await;
+    tasks.publisher.wait().await;
     shared.beacon(&Beacon::Bye { node: shared.id }).await;
-    inbound.kill();
+    tasks.inbound.kill();
     shared.wire.close().await;
     shared.members().clear();
     let pings = std::mem::take(&mut *shared.pings());

@@ -47,6 +47,8 @@ pub(crate) struct Incoming {
     pub(crate) beacons: BoxStream<'static, Bytes>,
     /// The connection's events.
     pub(crate) events: BoxStream<'static, Connection>,
+    /// Every change to the store of global names from the node's start.
+    pub(crate) names: BoxStream<'static, Result<Entry, Error>>,
 }
 
 /// An event of a node's own connection.
@@ -60,14 +62,37 @@ pub(crate) enum Connection {
     Other(String),
 }
 
-/// The key-value store of global names: create-if-absent and delete at a
-/// revision, so that no node's memory is the source of truth.
-pub(crate) trait Store: fmt::Debug + Send + Sync + 'static {
-    /// The value of `key` and its revision; `None` if absent or deleted.
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Bytes, u64)>, Error>>;
+/// What the last write to a key of a [`Store`] was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// A value.
+    Put,
+    /// Deleted (an unregistration).
+    Delete,
+    /// Purged (a stale name freed by a survivor).
+    Purge,
+}
 
-    /// Creates `key` if it is absent (or deleted): its revision, or `None`
-    /// if it exists.
+/// The last write to a key: a value, or the marker a delete or a purge
+/// leaves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) key: String,
+    /// The value (empty after a delete or a purge).
+    pub(crate) value: Bytes,
+    pub(crate) revision: u64,
+    pub(crate) op: Op,
+}
+
+/// The key-value store of global names: create-if-absent, delete and
+/// purge at a revision, and a watch of every change, so that no node's
+/// memory is the source of truth.
+pub(crate) trait Store: fmt::Debug + Send + Sync + 'static {
+    /// The last write to `key`, if it was ever written.
+    fn entry<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Entry>, Error>>;
+
+    /// Creates `key` if it has no value (absent, deleted or purged): its
+    /// revision, or `None` if it has one.
     fn create<'a>(
         &'a self,
         key: &'a str,
@@ -77,6 +102,10 @@ pub(crate) trait Store: fmt::Debug + Send + Sync + 'static {
     /// Deletes `key` if its revision is still `revision`: `false` if it
     /// changed meanwhile.
     fn delete<'a>(&'a self, key: &'a str, revision: u64) -> BoxFuture<'a, Result<bool, Error>>;
+
+    /// Purges `key` if its revision is still `revision`: `false` if it
+    /// changed meanwhile.
+    fn purge<'a>(&'a self, key: &'a str, revision: u64) -> BoxFuture<'a, Result<bool, Error>>;
 
     /// Every key with a value, in no promised order.
     fn keys(&self) -> BoxFuture<'_, Result<Vec<String>, Error>>;

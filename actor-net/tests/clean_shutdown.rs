@@ -3,24 +3,18 @@
 
 mod support;
 
-use std::time::Duration;
-
-use actor_net::{DownReason, NatsServer, Node, NodeConfig, NodeEvent};
-use support::{idle, until_deleted, until_up, within};
-
-/// A grace period far longer than any test waits: only a goodbye can make
-/// a node down within the test.
-fn patient(url: &str, name: &str) -> NodeConfig {
-    NodeConfig::new(url, "c", name)
-        .heartbeat(Duration::from_millis(200))
-        .grace(Duration::from_secs(600))
-}
+use actor_net::{DownReason, NatsServer, Node, NodeEvent};
+use support::{idle, steady, until_deleted, until_up, within};
 
 #[tokio::test]
 async fn the_others_see_a_shutdown_at_once() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(patient(&server.url(), "a")).await.unwrap();
-    let b = Node::connect(patient(&server.url(), "b")).await.unwrap();
+    let a = Node::connect(steady(&server.url(), "c", "a"))
+        .await
+        .unwrap();
+    let b = Node::connect(steady(&server.url(), "c", "b"))
+        .await
+        .unwrap();
     until_up(&a, b.id()).await;
     let monitor = a.monitor_node(b.id());
     let mut events = a.monitor_nodes();
@@ -48,7 +42,9 @@ async fn the_others_see_a_shutdown_at_once() {
 #[tokio::test]
 async fn a_shutdown_deletes_the_nodes_global_names() {
     let server = NatsServer::start().unwrap();
-    let b = Node::connect(patient(&server.url(), "b")).await.unwrap();
+    let b = Node::connect(steady(&server.url(), "c", "b"))
+        .await
+        .unwrap();
     let service = idle();
     b.register_global("service", &service).await.unwrap();
     b.shutdown().await;
@@ -63,7 +59,9 @@ async fn a_shutdown_deletes_the_nodes_global_names() {
 #[tokio::test]
 async fn calls_after_shutdown_are_refused() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(patient(&server.url(), "a")).await.unwrap();
+    let a = Node::connect(steady(&server.url(), "c", "a"))
+        .await
+        .unwrap();
     let id = a.id();
     a.shutdown().await;
     a.shutdown().await;
@@ -77,7 +75,9 @@ async fn calls_after_shutdown_are_refused() {
 #[tokio::test]
 async fn a_name_is_freed_when_its_process_ends() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(patient(&server.url(), "a")).await.unwrap();
+    let a = Node::connect(steady(&server.url(), "c", "a"))
+        .await
+        .unwrap();
     let service = idle();
     a.register_global("ends", &service).await.unwrap();
     service.send(1).await.unwrap();

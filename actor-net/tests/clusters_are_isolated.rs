@@ -4,18 +4,20 @@
 mod support;
 
 use actor_net::{NatsServer, Node, NodeEvent};
-use support::{idle, quick, until_up, within};
+use support::{idle, steady, until_up, within};
 
 #[tokio::test]
 async fn a_node_of_another_cluster_is_never_seen() {
     let server = NatsServer::start().unwrap();
     let url = server.url();
-    let a = Node::connect(quick(&url, "one", "a")).await.unwrap();
+    let a = Node::connect(steady(&url, "one", "a")).await.unwrap();
     let mut events = a.monitor_nodes();
     // Connects (and says hello) before b: were it visible, a would see it
     // first.
-    let stranger = Node::connect(quick(&url, "two", "stranger")).await.unwrap();
-    let b = Node::connect(quick(&url, "one", "b")).await.unwrap();
+    let stranger = Node::connect(steady(&url, "two", "stranger"))
+        .await
+        .unwrap();
+    let b = Node::connect(steady(&url, "one", "b")).await.unwrap();
     match within("the first event", events.next()).await {
         Some(NodeEvent::Up(info)) => assert_eq!(info.name, "b"),
         other => panic!("{other:?}"),
@@ -35,8 +37,8 @@ async fn a_node_of_another_cluster_is_never_seen() {
 async fn each_cluster_has_its_own_global_names() {
     let server = NatsServer::start().unwrap();
     let url = server.url();
-    let one = Node::connect(quick(&url, "one", "a")).await.unwrap();
-    let two = Node::connect(quick(&url, "two", "a")).await.unwrap();
+    let one = Node::connect(steady(&url, "one", "a")).await.unwrap();
+    let two = Node::connect(steady(&url, "two", "a")).await.unwrap();
     let (in_one, in_two) = (idle(), idle());
     one.register_global("db", &in_one).await.unwrap();
     two.register_global("db", &in_two).await.unwrap();

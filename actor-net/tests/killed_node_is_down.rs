@@ -148,9 +148,12 @@ fn a_killed_node_is_down_within_the_default_grace_period() {
         let node_down = within("NodeDown", monitor).await;
         let detected = killed.elapsed();
         assert_eq!(node_down.reason, DownReason::HeartbeatTimeout);
-        // The default grace period is 2 s, checked every 100 ms.
+        // Within the default grace period (2 s, checked every 100 ms); the
+        // bound leaves a loaded machine 3 s of slack (an idle one detects
+        // it in about 2.1 s).
+        let grace = NodeConfig::new(server.url(), "c", "defaults").grace_period();
         assert!(
-            detected < Duration::from_secs(3),
+            detected < grace + Duration::from_secs(3),
             "detected after {detected:?}"
         );
         assert!(!a.nodes().iter().any(|n| n.id == id));

@@ -5,17 +5,17 @@ mod support;
 use std::collections::HashSet;
 
 use actor_net::{NatsServer, Node};
-use support::quick;
+use support::steady;
 
 #[tokio::test]
 async fn a_node_started_again_gets_a_new_id() {
     let server = NatsServer::start().unwrap();
-    let first = Node::connect(quick(&server.url(), "c", "same"))
+    let first = Node::connect(steady(&server.url(), "c", "same"))
         .await
         .unwrap();
     let old = first.id();
     first.shutdown().await;
-    let again = Node::connect(quick(&server.url(), "c", "same"))
+    let again = Node::connect(steady(&server.url(), "c", "same"))
         .await
         .unwrap();
     assert!(again.id() > old, "{:?} after {old:?}", again.id());
@@ -26,7 +26,7 @@ async fn a_node_started_again_gets_a_new_id() {
 async fn nodes_connecting_at_once_get_distinct_ids() {
     let server = NatsServer::start().unwrap();
     let url = server.url();
-    let connects = (0..8).map(|i| Node::connect(quick(&url, "c", &format!("n{i}"))));
+    let connects = (0..8).map(|i| Node::connect(steady(&url, "c", &format!("n{i}"))));
     let nodes: Vec<Node> = futures::future::try_join_all(connects).await.unwrap();
     let ids: HashSet<_> = nodes.iter().map(Node::id).collect();
     assert_eq!(ids.len(), nodes.len(), "{ids:?}");
@@ -38,11 +38,15 @@ async fn nodes_connecting_at_once_get_distinct_ids() {
 #[tokio::test]
 async fn ids_survive_a_server_restart() {
     let mut server = NatsServer::start().unwrap();
-    let before = Node::connect(quick(&server.url(), "c", "a")).await.unwrap();
+    let before = Node::connect(steady(&server.url(), "c", "a"))
+        .await
+        .unwrap();
     let old = before.id();
     before.shutdown().await;
     server.restart().unwrap();
-    let after = Node::connect(quick(&server.url(), "c", "a")).await.unwrap();
+    let after = Node::connect(steady(&server.url(), "c", "a"))
+        .await
+        .unwrap();
     assert!(after.id() > old);
     after.shutdown().await;
 }

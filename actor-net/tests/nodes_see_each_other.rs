@@ -3,15 +3,15 @@
 mod support;
 
 use actor_net::{NatsServer, Node, NodeInfo};
-use support::{quick, until_up, within};
+use support::{steady, until_up, within};
 
 #[tokio::test]
 async fn two_nodes_list_each_other_by_id_and_name() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(quick(&server.url(), "c", "alpha"))
+    let a = Node::connect(steady(&server.url(), "c", "alpha"))
         .await
         .unwrap();
-    let b = Node::connect(quick(&server.url(), "c", "beta"))
+    let b = Node::connect(steady(&server.url(), "c", "beta"))
         .await
         .unwrap();
     assert_ne!(a.id(), b.id());
@@ -39,9 +39,15 @@ async fn two_nodes_list_each_other_by_id_and_name() {
 #[tokio::test]
 async fn a_third_node_is_seen_by_both_and_sees_both() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(quick(&server.url(), "c", "a")).await.unwrap();
-    let b = Node::connect(quick(&server.url(), "c", "b")).await.unwrap();
-    let c = Node::connect(quick(&server.url(), "c", "c")).await.unwrap();
+    let a = Node::connect(steady(&server.url(), "c", "a"))
+        .await
+        .unwrap();
+    let b = Node::connect(steady(&server.url(), "c", "b"))
+        .await
+        .unwrap();
+    let c = Node::connect(steady(&server.url(), "c", "c"))
+        .await
+        .unwrap();
     for (x, y) in [(&a, &b), (&a, &c), (&b, &a), (&b, &c), (&c, &a), (&c, &b)] {
         until_up(x, y.id()).await;
     }
@@ -58,8 +64,12 @@ async fn a_third_node_is_seen_by_both_and_sees_both() {
 #[tokio::test]
 async fn a_ping_goes_through_the_other_nodes_inbox_and_back() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(quick(&server.url(), "c", "a")).await.unwrap();
-    let b = Node::connect(quick(&server.url(), "c", "b")).await.unwrap();
+    let a = Node::connect(steady(&server.url(), "c", "a"))
+        .await
+        .unwrap();
+    let b = Node::connect(steady(&server.url(), "c", "b"))
+        .await
+        .unwrap();
     until_up(&a, b.id()).await;
     within("ping", a.ping(b.id())).await.unwrap();
     let stats = b.stats();

@@ -4,13 +4,17 @@
 mod support;
 
 use actor_net::{NatsServer, Node};
-use support::{quick, until_up, within};
+use support::{steady, until_up, within};
 
 #[tokio::test]
 async fn garbage_batches_are_counted_and_the_node_goes_on() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(quick(&server.url(), "c", "a")).await.unwrap();
-    let b = Node::connect(quick(&server.url(), "c", "b")).await.unwrap();
+    let a = Node::connect(steady(&server.url(), "c", "a"))
+        .await
+        .unwrap();
+    let b = Node::connect(steady(&server.url(), "c", "b"))
+        .await
+        .unwrap();
     until_up(&b, a.id()).await;
 
     let raw = async_nats::connect(server.url()).await.unwrap();
@@ -42,13 +46,17 @@ async fn garbage_batches_are_counted_and_the_node_goes_on() {
 #[tokio::test]
 async fn garbage_on_the_beacon_subject_is_counted_and_ignored() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(quick(&server.url(), "c", "a")).await.unwrap();
+    let a = Node::connect(steady(&server.url(), "c", "a"))
+        .await
+        .unwrap();
     let raw = async_nats::connect(server.url()).await.unwrap();
     raw.publish("actor.c.beacon", vec![9, 9, 9].into())
         .await
         .unwrap();
     raw.flush().await.unwrap();
-    let b = Node::connect(quick(&server.url(), "c", "b")).await.unwrap();
+    let b = Node::connect(steady(&server.url(), "c", "b"))
+        .await
+        .unwrap();
     // b's hello follows the garbage on the same subject.
     until_up(&a, b.id()).await;
     assert_eq!(a.stats().dropped_undecodable, 1);

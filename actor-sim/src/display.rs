@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::SimError;
+use crate::live::LiveView;
 use crate::picture::{self, DEFAULT_TRAIL, Trails};
 use crate::trace::TraceWriter;
 use crate::world::WorldState;
@@ -127,6 +128,7 @@ impl Outputs {
             frames_written: 0,
             ticks_seen: 0,
             on_tick: None,
+            live: None,
         })
     }
 }
@@ -179,6 +181,7 @@ pub struct Recorder {
     frames_written: u64,
     ticks_seen: u64,
     on_tick: Option<Box<dyn FnMut(u64) + Send>>,
+    live: Option<LiveView>,
 }
 
 impl fmt::Debug for Recorder {
@@ -206,6 +209,26 @@ impl Recorder {
     #[must_use]
     pub fn on_tick(mut self, hook: impl FnMut(u64) + Send + 'static) -> Self {
         self.on_tick = Some(Box::new(hook));
+        self
+    }
+
+    /// Also publishes every `WORLD_STATE` to `view`, for the live page.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use actor_sim::{display::Outputs, live::LiveView, world::WorldState};
+    ///
+    /// let view = LiveView::new();
+    /// let mut rec = Outputs::default().prepare()?.live(&view);
+    /// rec.observe(Arc::new(WorldState { tick: 0, robots: vec![] }))?;
+    /// assert_eq!(view.latest().unwrap().tick, 0);
+    /// # Ok::<(), actor_sim::SimError>(())
+    /// ```
+    #[must_use]
+    pub fn live(mut self, view: &LiveView) -> Self {
+        self.live = Some(view.clone());
         self
     }
 
@@ -241,6 +264,9 @@ impl Recorder {
         }
         if let Some(hook) = &mut self.on_tick {
             hook(state.tick);
+        }
+        if let Some(view) = &self.live {
+            view.publish(state.clone());
         }
         if self.png.is_some() {
             self.last = Some(state);

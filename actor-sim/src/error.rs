@@ -50,6 +50,10 @@ pub enum SimError {
     /// The process machinery failed: a process the run needs ended early or
     /// could not be reached.
     Actor(String),
+    /// A node of a run across nodes could not connect to NATS or use it.
+    Net(actor_net::Error),
+    /// The observer (the live view) could not start.
+    Observer(actor_observer::ObserverError),
 }
 
 impl fmt::Display for SimError {
@@ -70,6 +74,8 @@ impl fmt::Display for SimError {
             Self::Trace(e) => write!(f, "trace: {e}"),
             Self::Invalid(msg) => f.write_str(msg),
             Self::Actor(msg) => write!(f, "actor failure: {msg}"),
+            Self::Net(e) => write!(f, "NATS: {e}"),
+            Self::Observer(e) => write!(f, "observer: {e}"),
         }
     }
 }
@@ -79,6 +85,8 @@ impl std::error::Error for SimError {
         match self {
             Self::Io { source, .. } => Some(source),
             Self::Trace(e) => Some(e),
+            Self::Net(e) => Some(e),
+            Self::Observer(e) => Some(e),
             _ => None,
         }
     }

@@ -13,6 +13,8 @@
 //! * [`world`]: the World's bookkeeping without processes ([`world::WorldCore`]).
 //! * [`sim`]: World, Robot and Display as processes; [`run`] runs them.
 //! * [`display`], [`picture`], [`trace`]: what the Display writes.
+//! * [`live`]: the world drawn live in a browser, beside the observer
+//!   ([`run_observed`]).
 //! * [`plain`]: the same rules as a plain loop, the baseline for benchmarks.
 //!
 //! # Examples
@@ -44,6 +46,7 @@
 
 pub mod display;
 mod error;
+pub mod live;
 pub mod picture;
 pub mod plain;
 pub mod rules;
@@ -54,5 +57,5 @@ pub mod world;
 
 pub use error::SimError;
 pub use scenario::Scenario;
-pub use sim::{Report, RuntimeKind, SimConfig, run};
+pub use sim::{Report, RuntimeKind, SimConfig, run, run_observed};
 pub use tiny_skia;

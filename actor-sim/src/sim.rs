@@ -15,6 +15,7 @@
 //! for them, which they ask for with [`ToWorld::Held`].
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -24,10 +25,12 @@ use actor_core::{
     AnyPid, ChildSpec, Ctx, Down, Pid, ProcessId, Reply, Restart, Runtime, Shutdown, Strategy,
     Supervisor, spawn,
 };
+use actor_observer::Serving;
 use tokio::sync::oneshot;
 
 use crate::display::{Recorded, Recorder};
 use crate::error::SimError;
+use crate::live::LiveView;
 use crate::rules::{RobotBrain, RobotId, RobotState};
 use crate::scenario::{Scenario, SplitMix64};
 use crate::world::{Outgoing, WorldCore, WorldStats};
@@ -174,6 +177,11 @@ pub struct SimConfig {
     pub chaos: u32,
     /// Seed for choosing the robots to kill.
     pub chaos_seed: u64,
+    /// The least time a tick takes: the World waits before starting the
+    /// next tick until this much has passed since the last one started
+    /// (by the runtime's clock). Zero, the default, runs flat out; a live
+    /// view is easier to follow at 20 to 50 ms.
+    pub tick_interval: Duration,
 }
 
 impl Default for SimConfig {
@@ -183,6 +191,7 @@ impl Default for SimConfig {
             runtime: RuntimeKind::Tokio,
             chaos: 0,
             chaos_seed: 1,
+            tick_interval: Duration::ZERO,
         }
     }
 }
@@ -295,11 +304,69 @@ pub fn run(
     config: &SimConfig,
     recorder: Recorder,
 ) -> Result<Report, SimError> {
+    run_with(scenario, config, recorder, None)
+}
+
+/// Where to serve the observer and the live view, and whom to tell.
+type Observing = (SocketAddr, Box<dyn FnOnce(&Serving) + Send>);
+
+/// Runs the world as [`run`] does, and while it runs serves the observer on
+/// `addr` with the live view of the world at `world` (see [`live`]):
+/// `announce` is called with the running server (its address and token)
+/// before the first tick. The server stops when the run ends.
+///
+/// # Errors
+///
+/// As [`run`]; [`SimError::Observer`] if the address cannot be served;
+/// [`SimError::Invalid`] on the deterministic runtime, which has no
+/// sockets.
+///
+/// [`live`]: crate::live
+///
+/// # Examples
+///
+/// ```
+/// use actor_sim::{display::Outputs, Scenario, SimConfig};
+///
+/// let config = SimConfig { ticks: 20, ..SimConfig::default() };
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let report = actor_sim::run_observed(
+///     &Scenario::seed(),
+///     &config,
+///     Outputs::default().prepare()?,
+///     "127.0.0.1:0".parse().unwrap(),
+///     move |serving| tx.send(serving.url()).unwrap(),
+/// )?;
+/// assert_eq!(report.stats.ticks, 20);
+/// assert!(rx.recv().unwrap().starts_with("http://127.0.0.1:"));
+/// # Ok::<(), actor_sim::SimError>(())
+/// ```
+pub fn run_observed(
+    scenario: &Scenario,
+    config: &SimConfig,
+    recorder: Recorder,
+    addr: SocketAddr,
+    announce: impl FnOnce(&Serving) + Send + 'static,
+) -> Result<Report, SimError> {
+    if matches!(config.runtime, RuntimeKind::Deterministic { .. }) {
+        return Err(SimError::Invalid(
+            "the observer needs a tokio runtime: the deterministic runtime has no sockets".into(),
+        ));
+    }
+    run_with(scenario, config, recorder, Some((addr, Box::new(announce))))
+}
+
+fn run_with(
+    scenario: &Scenario,
+    config: &SimConfig,
+    recorder: Recorder,
+    observing: Option<Observing>,
+) -> Result<Report, SimError> {
     if config.ticks == 0 {
         return Err(SimError::Invalid("the run needs at least one tick".into()));
     }
     let start = Instant::now();
-    let fut = run_world(scenario.clone(), config.clone(), recorder);
+    let fut = run_world(scenario.clone(), config.clone(), recorder, observing);
     let (world, recorded, ticking_from, finished_at) = match config.runtime {
         RuntimeKind::Tokio => Runtime::tokio().block_on(fut)?,
         RuntimeKind::TokioCurrentThread => Runtime::tokio_current_thread().block_on(fut)?,
@@ -389,7 +456,21 @@ async fn run_world(
     scenario: Scenario,
     config: SimConfig,
     recorder: Recorder,
+    observing: Option<Observing>,
 ) -> Result<(WorldOutcome, Recorded, Instant, Instant), SimError> {
+    let mut recorder = recorder;
+    let mut serving = None;
+    if let Some((addr, announce)) = observing {
+        let view = LiveView::new();
+        recorder = recorder.live(&view);
+        let s = view
+            .observer()
+            .serve(addr)
+            .await
+            .map_err(SimError::Observer)?;
+        announce(&s);
+        serving = Some(s);
+    }
     let (world_done, world_result) = oneshot::channel();
     let (ticking_tx, ticking_rx) = oneshot::channel();
     let core = WorldCore::new(&scenario);
@@ -411,6 +492,9 @@ async fn run_world(
     let recorded = display_result.await.map_err(actor_err("Display"))??;
     robots.kill();
     display.kill();
+    if let Some(s) = serving {
+        s.stop();
+    }
     Ok((outcome, recorded, ticking_from, finished_at))
 }
 
@@ -597,7 +681,12 @@ async fn world_loop(
     let robots = world.core.robot_count() as u64;
     let mut chaos = SplitMix64::new(config.chaos_seed);
     let mut kills = 0;
+    let mut next_tick = actor_core::now();
     for _ in 0..config.ticks {
+        if !config.tick_interval.is_zero() {
+            actor_core::sleep_until(next_tick).await;
+            next_tick = actor_core::now().max(next_tick) + config.tick_interval;
+        }
         world.core.begin_tick();
         // A slice of robots at a time, yielding in between: the robots just
         // woken run while their mailboxes are still in cache.

@@ -20,6 +20,7 @@ fn chaos_run(runtime: RuntimeKind, name: &str) -> String {
         runtime,
         chaos: 3,
         chaos_seed: 4,
+        ..SimConfig::default()
     };
     let scenario = Scenario::random(ROBOTS, 2).unwrap();
     let report = actor_sim::run(&scenario, &config, outputs.prepare().unwrap()).unwrap();

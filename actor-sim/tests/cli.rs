@@ -50,6 +50,44 @@ fn bad_flags_are_refused() {
     assert_usage_error(&["--every", "5"], "--frames");
     assert_usage_error(&["--frames", "f", "--every", "0"], "at least 1");
     assert_usage_error(&["--chaos", "13"], "--chaos 13");
+    assert_usage_error(&["--nodes", "1"], "at least 2");
+    assert_usage_error(&["--nodes", "2", "--grace", "0.5"], "heartbeat");
+    assert_usage_error(&["--grace", "5"], "--nodes");
+    assert_usage_error(&["--nats", "nats://127.0.0.1:4222"], "--nodes");
+    assert_usage_error(&["--nodes", "2", "--runtime", "deterministic"], "tokio");
+    assert_usage_error(&["--nodes", "2", "--chaos", "1"], "--kill-node-at");
+    assert_usage_error(&["--nodes", "2", "--observe", "127.0.0.1:0"], "one node");
+    assert_usage_error(
+        &["--ticks", "10", "--nodes", "3", "--kill-node-at", "10"],
+        "past the last tick",
+    );
+    assert_usage_error(&["--observe", "nowhere"], "--observe");
+    assert_usage_error(
+        &["--observe", "127.0.0.1:0", "--runtime", "deterministic"],
+        "--observe needs a tokio runtime",
+    );
+}
+
+#[test]
+fn observe_announces_the_observer_and_runs_the_world() {
+    let dir = scratch("observe");
+    let out = robot_world(&["--observe", "127.0.0.1:0", "--ticks", "50"], &dir);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("observer: http://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("world: http://127.0.0.1:") && lines[1].ends_with("/world"),
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("token: ") && lines[2].len() == "token: ".len() + 32,
+        "{text}"
+    );
+    assert!(text.contains("ticks: 50"), "{text}");
 }
 
 #[test]

@@ -7,4 +7,5 @@
 
 pub mod calc;
 pub mod http_hello;
+pub mod observer_demo;
 pub mod primes;

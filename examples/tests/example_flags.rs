@@ -41,6 +41,7 @@ examples!(
     gevent_actor = "../examples/gevent_actor.rs",
     http_hello = "../examples/http_hello.rs",
     hyper_hello = "../examples/hyper_hello.rs",
+    observer_demo = "../examples/observer_demo.rs",
     ping_channel = "../examples/ping_channel.rs",
     ping_pong = "../examples/ping_pong.rs",
     protocol_race = "../examples/protocol_race.rs",
@@ -95,6 +96,9 @@ fn the_flags_examples_take_are_read() {
     assert_eq!(port(&["http_hello", "--port=8080"]).unwrap(), 8080);
     let hyper = hyper_hello::Args::try_parse_from(["hyper_hello", "--port", "9"]);
     assert_eq!(hyper.unwrap().port, 9);
+    let demo = |args: &[&str]| observer_demo::Args::try_parse_from(args).map(|a| a.port);
+    assert_eq!(demo(&["observer_demo"]).unwrap(), 7070);
+    assert_eq!(demo(&["observer_demo", "--port", "0"]).unwrap(), 0);
     let count = |args: &[&str]| ping_channel::Args::try_parse_from(args).map(|a| a.count);
     assert_eq!(count(&["ping_channel"]).unwrap(), 1_000_000);
     assert_eq!(count(&["ping_channel", "--count", "1_000"]).unwrap(), 1_000);

@@ -1,9 +1,11 @@
 //! Cross-crate integration tests live in `tests/tests/`; the soak run
 //! (`src/bin/soak.rs`) and the leak checks (`src/bin/leaks.rs`) are
 //! binaries of this package, built in release by CI. This library holds
-//! what they share: memory figures from `/proc` and a small seeded random
-//! number generator.
+//! what they share: memory figures from `/proc`, a small seeded random
+//! number generator, and the headless browser of the observer's tests.
 #![forbid(unsafe_code)]
+
+pub mod browser;
 
 /// The process's resident memory, from `/proc/self/status`.
 ///

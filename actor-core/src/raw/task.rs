@@ -17,6 +17,7 @@ use futures::task::{ArcWake, waker_ref};
 
 use crate::handle::Core;
 use crate::id::ProcessId;
+use crate::observe::Stats;
 
 /// What a task runs.
 pub(crate) trait Body: Send + Sized + 'static {
@@ -35,6 +36,9 @@ pub(crate) trait Body: Send + Sized + 'static {
 
     /// The id of the process this task runs.
     fn id(header: &Self::Header) -> ProcessId;
+
+    /// What the process this task runs counts for observers.
+    fn stats(header: &Self::Header) -> &Stats;
 }
 
 /// Where a woken task goes to be run again: the scheduler of the runtime
@@ -68,6 +72,9 @@ pub(crate) trait Run: Send + Sync + 'static {
 
     /// Its process id.
     fn id(&self) -> ProcessId;
+
+    /// What its process counts for observers.
+    fn stats(&self) -> &Stats;
 }
 
 /// Not scheduled, not running: waiting to be woken.
@@ -138,11 +145,23 @@ pub(crate) fn current() -> Option<Arc<dyn Run>> {
     }
 }
 
+/// Runs `f` with the task being polled on this thread, if any.
+fn with_current<R>(f: impl FnOnce(&dyn Run) -> R) -> Option<R> {
+    let ptr = CURRENT.with(|c| c.get())?;
+    // SAFETY: as in `current`: the task is alive for the whole poll, and
+    // the reference does not outlive `f`.
+    Some(f(unsafe { ptr.as_ref() }))
+}
+
 /// The id of the process whose task is being polled on this thread.
 pub(crate) fn current_id() -> Option<ProcessId> {
-    let ptr = CURRENT.with(|c| c.get())?;
-    // SAFETY: as in `current`: the task is alive for the whole poll.
-    Some(unsafe { ptr.as_ref() }.id())
+    with_current(|t| t.id())
+}
+
+/// Runs `f` with the counters of the process being polled on this
+/// thread, if any.
+pub(crate) fn with_current_stats(f: impl FnOnce(&Stats)) {
+    with_current(|t| f(t.stats()));
 }
 
 impl<B: Body> Task<B> {
@@ -166,6 +185,16 @@ impl<B: Body> Task<B> {
             f(b);
         }
         self.state.store(IDLE, Ordering::Release);
+    }
+
+    /// For observers: `Some(true)` while it is being polled, `Some(false)`
+    /// while it waits in a run queue, `None` while it waits to be woken.
+    pub(crate) fn run_state(&self) -> Option<bool> {
+        match self.state.load(Ordering::Relaxed) {
+            RUNNING | NOTIFIED => Some(true),
+            SCHEDULED => Some(false),
+            _ => None,
+        }
     }
 
     /// Schedules the task if it is idle; marks it if it is running.
@@ -291,5 +320,9 @@ impl<B: Body> Run for Task<B> {
 
     fn id(&self) -> ProcessId {
         B::id(&self.header)
+    }
+
+    fn stats(&self) -> &Stats {
+        B::stats(&self.header)
     }
 }

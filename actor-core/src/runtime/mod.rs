@@ -19,11 +19,12 @@ use std::time::Duration;
 
 use crate::handle::Core;
 use crate::id::{MonitorRef, NodeId, ProcessId};
+use crate::observe::{Event, Hub};
 use crate::raw::{Run, Schedule};
 use crate::registry::Registry;
 use crate::signal::ExitReason;
 use deterministic::{Config, Executor};
-use sched::Scheduler;
+pub(crate) use sched::Scheduler;
 
 /// A runtime to run processes on: tokio (multi-thread or current-thread),
 /// or the deterministic runtime for testing protocols.
@@ -188,7 +189,8 @@ impl Place {
         }
     }
 
-    /// Starts a process's task and enters it in the runtime's table.
+    /// Starts a process's task and enters it in the runtime's table;
+    /// `event` tells the runtime's listeners, if any.
     pub(crate) fn start(
         self,
         task: Arc<dyn Run>,
@@ -196,15 +198,18 @@ impl Place {
         core: std::sync::Weak<dyn Core>,
         key: &AtomicU32,
         system: bool,
+        event: impl FnOnce() -> Event,
     ) {
         match self {
             Place::Pool(s) => {
                 let k = s.table.insert(id.serial, core);
                 key.store(k, Ordering::Relaxed);
+                s.hub.emit(event);
                 task.queued();
                 s.spawn(task);
             }
             Place::Det(ex) => {
+                ex.hub.emit(event);
                 ex.spawn(
                     Some((id, core, system)),
                     Box::pin(deterministic::unbudgeted(DetRun(task))),
@@ -232,11 +237,53 @@ impl Future for DetRun {
 }
 
 /// Takes an ended process out of its runtime's table (the deterministic
-/// runtime does it when the task ends).
-pub(crate) fn forget_process(key: u32) {
-    if !is_deterministic() {
-        sched::with_current(|s| s.table.remove(key));
+/// runtime does it when the task ends); `event` tells the runtime's
+/// listeners, if any.
+pub(crate) fn forget_process(key: u32, event: impl FnOnce() -> Event) {
+    if is_deterministic() {
+        with_det(|ex| ex.hub.emit(event));
+    } else {
+        sched::with_current(|s| {
+            s.table.remove(key);
+            s.hub.emit(event);
+        });
     }
+}
+
+/// Tells the listeners of the runtime of the calling code, if any.
+pub(crate) fn emit(event: impl FnOnce() -> Event) {
+    match with_det(|ex| ex.clone()) {
+        Some(ex) => ex.hub.emit(event),
+        None => sched::with_current(|s| s.hub.emit(event)),
+    }
+}
+
+/// The scheduler to observe for the calling code: `None` on the
+/// deterministic runtime.
+pub(crate) fn observed_pool() -> Option<Arc<Scheduler>> {
+    match place() {
+        Place::Pool(s) => Some(s),
+        Place::Det(_) => None,
+    }
+}
+
+/// Every live process of `pool`, or of the deterministic run on this
+/// thread (in id order) when `pool` is `None`.
+pub(crate) fn all_processes(pool: Option<&Scheduler>) -> Vec<Arc<dyn Core>> {
+    match pool {
+        Some(s) => s.table.all(),
+        None => with_det(|ex| ex.processes()).unwrap_or_default(),
+    }
+}
+
+/// Runs `f` with the event hub of the deterministic run on this thread.
+pub(crate) fn det_hub<R>(f: impl FnOnce(&Hub) -> R) -> Option<R> {
+    with_det(|ex| f(&ex.hub))
+}
+
+/// tokio's clock, wherever this is called.
+pub(crate) fn tokio_now() -> Duration {
+    tokio_rt::now()
 }
 
 /// Spawns a helper task that is not a process (timers).

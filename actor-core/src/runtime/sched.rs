@@ -22,6 +22,7 @@ use std::task::{Context, Poll, Waker};
 use crossbeam::deque::{Injector, Steal, Stealer, Worker};
 
 use super::table::Table;
+use crate::observe::Hub;
 use crate::raw::{Run, Schedule};
 
 type Task = Arc<dyn Run>;
@@ -49,6 +50,8 @@ pub(crate) struct Scheduler {
     /// Worker loops alive; the last one to end shuts the scheduler down.
     live: AtomicUsize,
     pub(crate) table: Table,
+    /// Its event stream, for observers.
+    pub(crate) hub: Hub,
     runtime: tokio::runtime::Id,
 }
 
@@ -102,6 +105,7 @@ impl Scheduler {
             parked: AtomicUsize::new(0),
             live: AtomicUsize::new(workers),
             table: Table::default(),
+            hub: Hub::default(),
             runtime: id,
         });
         all.insert(id, Arc::downgrade(&sched));
@@ -325,6 +329,9 @@ impl Future for WorkerLoop {
             return Poll::Ready(());
         };
         LOCAL.with(|l| *l.borrow_mut() = Some(local));
+        // One clock read per turn, not per process: the start time of the
+        // processes that first run in it.
+        crate::observe::clock_read(super::tokio_rt::now());
         let mut ran = 0;
         let outcome = loop {
             if ran == BUDGET {

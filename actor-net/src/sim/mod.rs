@@ -109,7 +109,7 @@ use futures::StreamExt;
 
 use crate::error::Error;
 use crate::node::{Node, Start};
-use crate::wire::{BoxFuture, Connection, Incoming, Store, Wire};
+use crate::wire::{BoxFuture, Connection, Entry, Incoming, Op, Store, Wire};
 use queue::{Arrivals, Queue};
 
 /// How long a key-value request of a disconnected node waits for its
@@ -360,8 +360,11 @@ struct State {
     outages: BTreeMap<Arc<str>, Duration>,
     /// The arrival time of the last message from one node to another.
     pair_last: BTreeMap<(NodeId, NodeId), Duration>,
-    /// The key-value store: key to value and revision.
-    store: BTreeMap<String, (Bytes, u64)>,
+    /// The key-value store: each key's last write.
+    store: BTreeMap<String, Entry>,
+    /// The store's watches: the node watching, its queue, and the arrival
+    /// time of the last change sent to it.
+    watches: Vec<Watch>,
     revision: u64,
     stats: NetStats,
 }
@@ -383,6 +386,13 @@ struct Cut {
     id: u64,
     a: BTreeSet<Arc<str>>,
     b: BTreeSet<Arc<str>>,
+}
+
+/// A watch of the key-value store.
+struct Watch {
+    node: NodeId,
+    queue: Arc<Queue<Entry>>,
+    last: Duration,
 }
 
 /// Which of a node's queues a message goes to.
@@ -443,6 +453,33 @@ impl State {
     /// Until when `name`'s connection is down, if it is now.
     fn outage(&self, name: &str, now: Duration) -> Option<Duration> {
         self.outages.get(name).copied().filter(|until| *until > now)
+    }
+
+    /// Writes `key`'s next revision and tells every watch of a running
+    /// node about it, in flight like a message (held while its node's
+    /// connection is down, in order per watch).
+    fn write(&mut self, key: &str, value: Bytes, op: Op, latency: Duration) -> u64 {
+        self.revision += 1;
+        let entry = Entry {
+            key: key.to_string(),
+            value,
+            revision: self.revision,
+            op,
+        };
+        self.store.insert(key.to_string(), entry.clone());
+        let now = actor_core::now();
+        let mut watches = std::mem::take(&mut self.watches);
+        watches.retain(|w| self.incarnation(w.node).is_some());
+        for w in &mut watches {
+            let name = self.names[&w.node].clone();
+            let leaves = self.outage(&name, now).unwrap_or(now);
+            let at = (leaves + self.random_duration(latency)).max(w.last);
+            w.last = at;
+            let seq = self.next_seq();
+            w.queue.push(at, seq, entry.clone());
+        }
+        self.watches = watches;
+        self.revision
     }
 
     /// Whether a message from `from` may reach `to` now.
@@ -515,7 +552,14 @@ impl Net {
             id,
             name: name.clone(),
         });
-        let (inbox, beacons, events) = (Queue::new(), Queue::new(), Queue::new());
+        let (inbox, beacons, events, names) =
+            (Queue::new(), Queue::new(), Queue::new(), Queue::new());
+        // The node watches the store of global names from its start.
+        self.lock().watches.push(Watch {
+            node: id,
+            queue: names.clone(),
+            last: Duration::ZERO,
+        });
         let admit = |net: Weak<Net>| -> queue::Admit<(NodeId, Bytes)> {
             Box::new(move |(from, _)| net.upgrade().is_some_and(|n| n.admit(*from, id)))
         };
@@ -527,6 +571,7 @@ impl Net {
                 .map(|(_, b)| b)
                 .boxed(),
             events: Arrivals::new(events.clone(), Box::new(|_| true)).boxed(),
+            names: Arrivals::new(names, Box::new(|_| true)).map(Ok).boxed(),
         };
         deterministic::note(format!("start {name} as node {}", id.0));
         let config = &self.config;
@@ -714,6 +759,7 @@ impl Network {
                 outages: BTreeMap::new(),
                 pair_last: BTreeMap::new(),
                 store: BTreeMap::new(),
+                watches: Vec::new(),
                 revision: 0,
                 stats: NetStats::default(),
             }),
@@ -995,7 +1041,7 @@ impl Port {
 }
 
 impl Store for Port {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<(Bytes, u64)>, Error>> {
+    fn entry<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<Entry>, Error>> {
         Box::pin(async move {
             let net = self.net()?;
             net.request(self, |st| st.store.get(key).cloned()).await
@@ -1009,41 +1055,52 @@ impl Store for Port {
     ) -> BoxFuture<'a, Result<Option<u64>, Error>> {
         Box::pin(async move {
             let net = self.net()?;
+            let latency = net.config.latency;
             net.request(self, |st| {
-                if st.store.contains_key(key) {
+                if st.store.get(key).is_some_and(|e| e.op == Op::Put) {
                     return None;
                 }
-                st.revision += 1;
-                let revision = st.revision;
-                st.store.insert(key.to_string(), (value, revision));
-                Some(revision)
+                Some(st.write(key, value, Op::Put, latency))
             })
             .await
         })
     }
 
     fn delete<'a>(&'a self, key: &'a str, revision: u64) -> BoxFuture<'a, Result<bool, Error>> {
-        Box::pin(async move {
-            let net = self.net()?;
-            net.request(self, |st| {
-                if st.store.get(key).is_some_and(|(_, r)| *r == revision) {
-                    st.store.remove(key);
-                    // A delete is a new revision, as on JetStream.
-                    st.revision += 1;
-                    true
-                } else {
-                    false
-                }
-            })
-            .await
-        })
+        Box::pin(async move { self.remove(key, revision, Op::Delete).await })
+    }
+
+    fn purge<'a>(&'a self, key: &'a str, revision: u64) -> BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async move { self.remove(key, revision, Op::Purge).await })
     }
 
     fn keys(&self) -> BoxFuture<'_, Result<Vec<String>, Error>> {
         Box::pin(async move {
             let net = self.net()?;
-            net.request(self, |st| st.store.keys().cloned().collect())
-                .await
+            net.request(self, |st| {
+                st.store
+                    .values()
+                    .filter(|e| e.op == Op::Put)
+                    .map(|e| e.key.clone())
+                    .collect()
+            })
+            .await
         })
+    }
+}
+
+impl Port {
+    /// Deletes or purges `key` if its revision is still `revision`.
+    async fn remove(&self, key: &str, revision: u64, op: Op) -> Result<bool, Error> {
+        let net = self.net()?;
+        let latency = net.config.latency;
+        net.request(self, |st| {
+            let current = st.store.get(key).is_some_and(|e| e.revision == revision);
+            if current {
+                st.write(key, Bytes::new(), op, latency);
+            }
+            current
+        })
+        .await
     }
 }

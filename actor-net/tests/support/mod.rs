@@ -2,6 +2,8 @@
 //! events that say something happened.
 #![allow(dead_code)] // each test file uses a part of it
 
+pub(crate) mod proxy;
+
 use std::future::Future;
 use std::time::Duration;
 
@@ -11,12 +13,23 @@ use actor_net::{Node, NodeConfig, NodeEvent};
 /// The longest any test waits for an event before it fails.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(15);
 
-/// A node configuration with quick heartbeats (100 ms) and a short grace
-/// period (1 s), so that losses are seen quickly.
+/// A node configuration for tests that do not lose a node: a grace period
+/// far longer than any test waits, so that a test process starved of CPU
+/// (a loaded CI machine) never sees a live node declared down. Only a
+/// goodbye makes a node down within such a test.
+pub(crate) fn steady(url: &str, cluster: &str, name: &str) -> NodeConfig {
+    NodeConfig::new(url, cluster, name)
+        .heartbeat(Duration::from_millis(200))
+        .grace(Duration::from_secs(600))
+}
+
+/// A node configuration for tests that wait for a node loss to be
+/// detected: heartbeats every 100 ms and a grace period of 3 s, above the
+/// stalls of a loaded 2-core machine and well within [`PATIENCE`].
 pub(crate) fn quick(url: &str, cluster: &str, name: &str) -> NodeConfig {
     NodeConfig::new(url, cluster, name)
         .heartbeat(Duration::from_millis(100))
-        .grace(Duration::from_secs(1))
+        .grace(Duration::from_secs(3))
 }
 
 /// `fut`, or a panic naming `what` after [`PATIENCE`].
@@ -78,4 +91,34 @@ pub(crate) async fn until_deleted(url: &str, name: &str) {
         }
     })
     .await
+}
+
+/// Waits until the key `name` of cluster `c`'s names bucket holds `owner`.
+pub(crate) async fn until_held(url: &str, name: &str, owner: actor_core::ProcessId) {
+    use futures::StreamExt;
+    let client = async_nats::connect(url).await.unwrap();
+    let names = async_nats::jetstream::new(client)
+        .get_key_value("actor_c_names")
+        .await
+        .unwrap();
+    let mut watch = names.watch_with_history(name).await.unwrap();
+    within(&format!("{name} held by {owner}"), async {
+        while let Some(entry) = watch.next().await {
+            let entry = entry.unwrap();
+            if entry.operation == async_nats::jetstream::kv::Operation::Put
+                && postcard_pid(&entry.value) == Some(owner)
+            {
+                return;
+            }
+        }
+    })
+    .await
+}
+
+/// The process id at the start of a global name's value (postcard: the
+/// owner's id comes first).
+fn postcard_pid(value: &[u8]) -> Option<actor_core::ProcessId> {
+    postcard::take_from_bytes::<actor_core::ProcessId>(value)
+        .ok()
+        .map(|(pid, _)| pid)
 }

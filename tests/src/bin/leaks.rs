@@ -6,8 +6,8 @@
 //!
 //! Each check runs its cycles in batches of a thousand and samples RSS
 //! after each batch. It passes if RSS over the last tenth of the run is
-//! within 10% of RSS over its second tenth (medians; the first tenth
-//! brings the runtime, the allocator and the tables to their working
+//! within 10% (or 1 MiB) of RSS over its second tenth (medians; the first
+//! tenth brings the runtime, the allocator and the tables to their working
 //! size), along with checks of its own:
 //!
 //! - 1,000,000 spawn/exit cycles, half of them panicking, each process
@@ -19,7 +19,7 @@
 //!   reason.
 //! - 100,000 timers cancelled (`send_after` and `send_interval`, an hour
 //!   away): none fires.
-//! - 100,000 short-lived processes that each monitor one long-lived server
+//! - 1,000,000 short-lived processes that each monitor one long-lived server
 //!   and end: the monitors go with them.
 //!
 //! `--only NAME` runs one check (`spawn`, `calls`, `timers`, `monitors`).
@@ -43,6 +43,11 @@ use tests::{Memory, mib};
 const PANIC_TAG: &str = "leak-check panic";
 const BATCH: u64 = 1000;
 const MAX_GROWTH: f64 = 10.0;
+/// Growth under this many bytes passes whatever its percentage: on a
+/// baseline of 4 MiB, the allocator's layout alone moves RSS by a few
+/// hundred KiB from one run to the next, while a leak of even 8 bytes per
+/// cycle shows as 8 MB over a million.
+const SLACK: u64 = 1024 * 1024;
 
 const USAGE: &str = "\
 usage: leaks [--only spawn|calls|timers|monitors]
@@ -102,7 +107,7 @@ impl Watch {
                 mib(highest),
                 mib(end)
             ),
-            growth < MAX_GROWTH,
+            growth < MAX_GROWTH || end.saturating_sub(base) < SLACK,
         )
     }
 }
@@ -502,7 +507,7 @@ fn main() {
             out.push(cancelled_timers(100_000).await);
         }
         if runs("monitors") {
-            out.push(short_lived_monitors(100_000).await);
+            out.push(short_lived_monitors(1_000_000).await);
         }
         out
     });

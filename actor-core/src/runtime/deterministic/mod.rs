@@ -91,6 +91,7 @@ pub struct Config {
     quiescent: bool,
     max_steps: u64,
     watchdog: Option<Duration>,
+    snapshot: bool,
 }
 
 /// The default [step budget](Config::max_steps): ten million polls, some
@@ -117,6 +118,7 @@ impl Config {
             quiescent: false,
             max_steps: DEFAULT_MAX_STEPS,
             watchdog: Some(DEFAULT_WATCHDOG),
+            snapshot: false,
         }
     }
 
@@ -225,6 +227,30 @@ impl Config {
         self
     }
 
+    /// Takes a [snapshot](crate::observe::Snapshot) of the processes alive
+    /// when the run ends, however it ends, into [`Outcome::processes`]
+    /// (the [`Harness`](crate::testing::Harness) prints it in a failing
+    /// seed's report).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use actor_core::deterministic::{self, Config};
+    /// use actor_core::{spawn, Ctx, Spawn};
+    ///
+    /// let out = deterministic::run(Config::fifo().snapshot_at_end(), async {
+    ///     let stuck = Spawn::new().label("stuck").spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await });
+    ///     stuck.wait().await // nobody sends: a deadlock
+    /// });
+    /// assert!(out.result.is_err());
+    /// let processes = out.processes.unwrap();
+    /// assert_eq!(processes.processes[0].label.as_deref(), Some("stuck"));
+    /// ```
+    pub fn snapshot_at_end(mut self) -> Self {
+        self.snapshot = true;
+        self
+    }
+
     /// After the main future completes, keeps running until nothing is
     /// runnable and no timer is pending (or the deadline).
     pub fn until_quiescent(mut self) -> Self {
@@ -256,6 +282,9 @@ pub struct Outcome<T> {
     /// How many times the run polled a task (the unit of
     /// [`Config::max_steps`]).
     pub steps: u64,
+    /// The processes alive when the run ended, if
+    /// [`Config::snapshot_at_end`] asked for them.
+    pub processes: Option<crate::observe::Snapshot>,
 }
 
 /// Why a deterministic run stopped before its main future completed.
@@ -434,6 +463,8 @@ pub(crate) struct Executor {
     /// were a program of its own.
     node_registries: RefCell<BTreeMap<NodeId, Arc<Registry>>>,
     node_groups: RefCell<BTreeMap<NodeId, Arc<crate::pg::Scope>>>,
+    /// The run's event stream, for observers.
+    pub(crate) hub: crate::observe::Hub,
 }
 
 impl Executor {
@@ -459,6 +490,7 @@ impl Executor {
             scope: Cell::new(None),
             node_registries: RefCell::new(BTreeMap::new()),
             node_groups: RefCell::new(BTreeMap::new()),
+            hub: crate::observe::Hub::default(),
             config,
         }
     }
@@ -567,6 +599,15 @@ impl Executor {
 
     pub(crate) fn now(&self) -> Duration {
         self.now.get()
+    }
+
+    /// The live processes, in id order.
+    pub(crate) fn processes(&self) -> Vec<Arc<dyn Core>> {
+        self.processes
+            .borrow()
+            .values()
+            .filter_map(|p| p.core.upgrade())
+            .collect()
     }
 
     pub(crate) fn record(&self, event: Event) {
@@ -778,6 +819,8 @@ impl Executor {
             self.record(Event::Deliver { from, to });
             return None;
         }
+        // Counted as sent now: the delivery is the runtime's.
+        crate::observe::count_sent();
         Some(at)
     }
 
@@ -1196,6 +1239,7 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
         }));
     };
     let elapsed = ex.now.get();
+    let processes = ex.config.snapshot.then(crate::observe::snapshot);
     drop(fut);
     drop(enter);
     let trace = ex.trace.replace(Trace::new(0));
@@ -1204,6 +1248,7 @@ pub fn run<F: Future>(config: Config, fut: F) -> Outcome<F::Output> {
         trace,
         elapsed,
         steps: budget.steps(),
+        processes,
     }
 }
 

@@ -1,0 +1,318 @@
+//! The JSON API: the snapshot, one process, the tree, the overview, and
+//! the actions (kill, restart a supervised child) behind the token.
+
+use std::cmp::Reverse;
+use std::sync::Arc;
+
+use actor_core::observe::{ProcessInfo, Snapshot, Tree};
+use actor_core::{ProcessId, StartError, SupervisorMsg};
+use axum::Json;
+use axum::extract::{Path, Query, State as AxState};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::state::{Sample, State};
+
+/// An API error: a status and `{"error": "..."}`.
+pub(crate) struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (self.0, Json(json!({ "error": self.1 }))).into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        r
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+fn parse_id(text: &str) -> Result<ProcessId, ApiError> {
+    text.parse()
+        .map_err(|e: actor_core::ParseIdError| ApiError(StatusCode::BAD_REQUEST, e.to_string()))
+}
+
+fn no_such(id: ProcessId) -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        format!("no live process {id} (it has ended, or never was)"),
+    )
+}
+
+/// Checks `Authorization: Bearer TOKEN`, in constant time.
+pub(crate) fn authorize(state: &State, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "this action needs the observer's token: Authorization: Bearer TOKEN".into(),
+        ));
+    };
+    let given = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(|| {
+            ApiError(
+                StatusCode::UNAUTHORIZED,
+                "the Authorization header must be: Bearer TOKEN".into(),
+            )
+        })?;
+    if same(given.as_bytes(), state.token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError(StatusCode::FORBIDDEN, "wrong token".into()))
+    }
+}
+
+/// Compares without stopping at the first difference.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// How the process table is asked for: `?sort=mailbox&filter=robot&limit=100`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub(crate) struct TableQuery {
+    /// `id` (default), `mailbox`, `received`, `sent`, `restarts`, `uptime`,
+    /// `label`, `name`, `status`.
+    pub(crate) sort: Option<String>,
+    /// Ascending instead of the column's natural order.
+    #[serde(default)]
+    pub(crate) asc: bool,
+    /// Keeps processes whose id, name, label or message type contains it.
+    pub(crate) filter: Option<String>,
+    pub(crate) limit: Option<usize>,
+}
+
+impl TableQuery {
+    /// The rows this query selects, in its order.
+    pub(crate) fn select<'a>(&self, snap: &'a Snapshot) -> Result<Vec<&'a ProcessInfo>, ApiError> {
+        let filter = self.filter.as_deref().map(str::to_lowercase);
+        let mut rows: Vec<&ProcessInfo> = snap
+            .processes
+            .iter()
+            .filter(|p| match &filter {
+                None => true,
+                Some(f) => {
+                    let has = |s: Option<&str>| s.is_some_and(|s| s.to_lowercase().contains(f));
+                    p.id.to_string().contains(f.as_str())
+                        || has(p.name.as_deref())
+                        || has(p.label.as_deref())
+                        || has(Some(p.message_type))
+                }
+            })
+            .collect();
+        let text = |s: &Option<Arc<str>>| s.as_deref().unwrap_or("").to_string();
+        match self.sort.as_deref().unwrap_or("id") {
+            "id" => {}
+            "mailbox" => rows.sort_by_key(|p| Reverse(p.mailbox)),
+            "received" => rows.sort_by_key(|p| Reverse(p.received)),
+            "sent" => rows.sort_by_key(|p| Reverse(p.sent)),
+            "restarts" => rows.sort_by_key(|p| Reverse(p.restarts)),
+            "uptime" => rows.sort_by_key(|p| Reverse(p.uptime)),
+            "label" => rows.sort_by_key(|p| text(&p.label)),
+            "name" => rows.sort_by_key(|p| text(&p.name)),
+            "status" => rows.sort_by_key(|p| p.status.to_string()),
+            other => {
+                return Err(ApiError(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "cannot sort by {other:?}: use id, mailbox, received, sent, restarts, uptime, label, name or status"
+                    ),
+                ));
+            }
+        }
+        if self.asc && self.sort.as_deref().is_some_and(|s| s != "id") {
+            rows.reverse();
+        }
+        if let Some(n) = self.limit {
+            rows.truncate(n);
+        }
+        Ok(rows)
+    }
+}
+
+pub(crate) async fn processes(
+    AxState(state): AxState<Arc<State>>,
+    Query(q): Query<TableQuery>,
+) -> ApiResult<Vec<ProcessInfo>> {
+    let snap = state.observed.snapshot();
+    Ok(Json(q.select(&snap)?.into_iter().cloned().collect()))
+}
+
+/// One process, with what the snapshot adds: who monitors it, its
+/// children, and the recent exits of its children.
+#[derive(Serialize)]
+pub(crate) struct Detail {
+    #[serde(flatten)]
+    process: ProcessInfo,
+    monitored_by_processes: Vec<String>,
+    children: Vec<String>,
+    recent_child_exits: Vec<actor_core::observe::Event>,
+}
+
+pub(crate) async fn process(
+    AxState(state): AxState<Arc<State>>,
+    Path(id): Path<String>,
+) -> ApiResult<Detail> {
+    let id = parse_id(&id)?;
+    let snap = state.observed.snapshot();
+    let process = snap.get(id).cloned().ok_or_else(|| no_such(id))?;
+    let ids = |f: &dyn Fn(&ProcessInfo) -> bool| {
+        snap.processes
+            .iter()
+            .filter(|p| f(p))
+            .map(|p| p.id.to_string())
+            .collect()
+    };
+    Ok(Json(Detail {
+        monitored_by_processes: ids(&|p| p.monitors.contains(&id)),
+        children: ids(&|p| p.parent == Some(id)),
+        recent_child_exits: state.exits_of_children(id),
+        process,
+    }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TreeQuery {
+    /// At most this many children shown under one process (default 200).
+    max_children: Option<usize>,
+}
+
+/// A tree node with its children cut to a count.
+#[derive(Serialize)]
+pub(crate) struct Node {
+    #[serde(flatten)]
+    process: ProcessInfo,
+    children: Vec<Node>,
+    /// Children left out.
+    more: usize,
+}
+
+fn cut(tree: Tree, max: usize) -> Node {
+    let total = tree.children.len();
+    let children = tree
+        .children
+        .into_iter()
+        .take(max)
+        .map(|t| cut(t, max))
+        .collect();
+    Node {
+        process: tree.process,
+        children,
+        more: total.saturating_sub(max),
+    }
+}
+
+pub(crate) async fn tree(
+    AxState(state): AxState<Arc<State>>,
+    Query(q): Query<TreeQuery>,
+) -> ApiResult<Vec<Node>> {
+    let max = q.max_children.unwrap_or(200);
+    let forest = state.observed.snapshot().tree();
+    Ok(Json(forest.into_iter().map(|t| cut(t, max)).collect()))
+}
+
+#[derive(Serialize)]
+pub(crate) struct Overview {
+    processes: usize,
+    received: u64,
+    sent: u64,
+    rss: Option<u64>,
+    history: Vec<Sample>,
+}
+
+pub(crate) async fn overview(AxState(state): AxState<Arc<State>>) -> Json<Overview> {
+    let totals = state.observed.totals();
+    Json(Overview {
+        processes: totals.processes,
+        received: totals.received,
+        sent: totals.sent,
+        rss: crate::state::rss(),
+        history: state.history(),
+    })
+}
+
+/// This node and the others the program told the observer of.
+pub(crate) async fn nodes(AxState(state): AxState<Arc<State>>) -> Response {
+    let others = state.nodes.as_ref().map(|f| f()).unwrap_or_default();
+    Json(json!({
+        "this": actor_core::NodeId::LOCAL.0,
+        "others": others,
+    }))
+    .into_response()
+}
+
+pub(crate) async fn log(AxState(state): AxState<Arc<State>>) -> Response {
+    Json(state.log()).into_response()
+}
+
+pub(crate) async fn info(AxState(state): AxState<Arc<State>>) -> Response {
+    Json(json!({
+        "name": "actor-observer",
+        "version": env!("CARGO_PKG_VERSION"),
+        "pages": state.pages,
+    }))
+    .into_response()
+}
+
+pub(crate) async fn kill(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<serde_json::Value> {
+    authorize(&state, &headers)?;
+    let id = parse_id(&id)?;
+    let pid = state.observed.find(id).ok_or_else(|| no_such(id))?;
+    pid.kill();
+    tracing::info!(pid = %id, "killed from the observer");
+    Ok(Json(json!({ "killed": id.to_string() })))
+}
+
+pub(crate) async fn restart(
+    AxState(state): AxState<Arc<State>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<serde_json::Value> {
+    authorize(&state, &headers)?;
+    let id = parse_id(&id)?;
+    let info = state.observed.process(id).ok_or_else(|| no_such(id))?;
+    let not_supervised = || {
+        ApiError(
+            StatusCode::CONFLICT,
+            format!("{id} is not a supervisor's child: kill it instead"),
+        )
+    };
+    let (Some(child_id), Some(parent)) = (info.child_id.clone(), info.parent) else {
+        return Err(not_supervised());
+    };
+    let sup = state
+        .observed
+        .find(parent)
+        .and_then(|p| p.downcast::<SupervisorMsg>())
+        .ok_or_else(not_supervised)?;
+    match sup.restart_child(&child_id).await {
+        Ok(new) => {
+            tracing::info!(pid = %id, new = %new.id(), "restarted from the observer");
+            Ok(Json(json!({
+                "restarted": id.to_string(),
+                "child_id": &*child_id,
+                "new": new.id().to_string(),
+            })))
+        }
+        Err(StartError::NoSupervisor | StartError::NoChild(_)) => Err(no_such(id)),
+        Err(e) => Err(ApiError(
+            StatusCode::CONFLICT,
+            format!("the child did not start again: {e}"),
+        )),
+    }
+}

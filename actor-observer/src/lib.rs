@@ -1,0 +1,54 @@
+//! The observer: a running actor-core system as a web page and a JSON API,
+//! as Erlang's `observer` shows a running node.
+//!
+//! [`serve`] starts a process that serves, for the runtime it is called
+//! on: an overview (process count, message rates, memory, charts of the
+//! last ten minutes), the process table (sortable by mailbox length,
+//! messages, restarts; filtered by name), the supervision tree, one
+//! process's page (links, monitors, status, its children's recent exits,
+//! and buttons to kill it or have its supervisor restart it), and a live
+//! event log. Pages update by server-sent events. The data comes from
+//! [`actor_core::observe`].
+//!
+//! The JSON API under the page:
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /api/processes` | the snapshot: an array, one object per process, ids as `<node.serial>`; `?sort=mailbox&filter=text&limit=N` |
+//! | `GET /api/processes/{id}` | one process, with who monitors it, its children and their recent exits |
+//! | `POST /api/processes/{id}/kill` | kills it (token needed) |
+//! | `POST /api/processes/{id}/restart` | has its supervisor restart it (token needed) |
+//! | `GET /api/tree` | the supervision tree |
+//! | `GET /api/overview`, `GET /api/log` | counts and the last ten minutes of samples; the recent events |
+//! | `GET /api/nodes` | this node and the others ([`Observer::nodes`]) |
+//! | `GET /api/events` | server-sent events: `sample`, `log`, and with `?table=true` the table's changed rows |
+//!
+//! Actions need `Authorization: Bearer TOKEN`: 401 without it, 403 with a
+//! wrong one. A malformed id is a 400, a process that is not alive a 404,
+//! restarting a process no supervisor started a 409.
+//!
+//! # Examples
+//!
+//! ```
+//! use actor_core::{spawn, Ctx, Runtime, Spawn};
+//!
+//! Runtime::tokio().block_on(async {
+//!     let _worker = Spawn::new().label("worker").spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await });
+//!     let serving = actor_observer::serve("127.0.0.1:0").await.unwrap();
+//!     println!("open {}", serving.url());
+//!     println!("token: {}", serving.token());
+//!     serving.stop();
+//! });
+//! ```
+#![forbid(unsafe_code)]
+
+mod api;
+mod assets;
+mod error;
+mod server;
+mod state;
+mod stream;
+
+pub use axum;
+pub use error::ObserverError;
+pub use server::{Node, Observer, Serving, serve};
