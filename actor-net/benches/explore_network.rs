@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use actor_core::testing::Harness;
 use actor_core::{Ctx, Pid, ProcessId, Reply, spawn};
+use actor_net::Node;
 use actor_net::sim::{NetConfig, Network};
-use actor_net::{Node, NodeEvent};
 use criterion::Criterion;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -125,19 +125,9 @@ async fn protocol(partitions: u32) -> Result<(), String> {
         let (done, ledger_tx) = (done.clone(), ledger_tx.clone());
         async move {
             let ledger = ledger();
-            let mut events = node.monitor_nodes();
             node.register_global("ledger", &ledger).await.unwrap();
-            let _ = ledger_tx.send(ledger.clone());
+            let _ = ledger_tx.send(ledger);
             tills(&node, &done);
-            // Registered again once a node is back up from a partition
-            // long enough for the others to have freed the name.
-            while let Some(event) = events.next().await {
-                if let NodeEvent::Up(_) = event
-                    && let Ok(None) = node.whereis_global::<Ledger>("ledger").await
-                {
-                    let _ = node.register_global("ledger", &ledger).await;
-                }
-            }
         }
     });
     for name in ["b", "c"] {

@@ -1,7 +1,7 @@
 //! Partitions on the simulated network: messages between the two sides
 //! are lost both ways while it lasts; a short one goes unnoticed by
 //! membership, a long one makes each side see the other down, and up
-//! again once it heals.
+//! again once it heals, with the global names of both sides back.
 
 mod sim;
 
@@ -87,6 +87,18 @@ fn a_partition_longer_than_the_grace_period_is_a_node_down_then_up() {
         if seen != [7] {
             return Err(format!("a saw {seen:?}"));
         }
-        Ok(())
+        // b purged a's name while a was down from there; a re-asserted it
+        // for its counter, which still runs.
+        let found = b
+            .whereis_global::<sim::Counter>("a")
+            .await
+            .map_err(|e| e.to_string())?;
+        match found {
+            Some(p) if p.id().node == a.id() => Ok(()),
+            other => Err(format!(
+                "a's name after the heal: {:?}",
+                other.map(|p| p.id())
+            )),
+        }
     });
 }

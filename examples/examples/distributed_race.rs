@@ -36,8 +36,8 @@ use std::time::Duration;
 
 use actor_core::testing::Harness;
 use actor_core::{Ctx, Pid, ProcessId, Reply, spawn};
+use actor_net::Node;
 use actor_net::sim::{NetConfig, Network};
-use actor_net::{Node, NodeEvent};
 use clap::Parser;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
@@ -125,23 +125,15 @@ fn ledger() -> Pid<Ledger> {
 }
 
 /// The bank's main: the ledger under the global name `ledger`, its pid
-/// handed to the test too. A partition longer than the grace period makes
-/// the shops see the bank down and free its name; the bank registers it
-/// again whenever a node comes (back) up.
+/// handed to the test too. (A partition longer than the grace period makes
+/// the shops see the bank down and free its name; the bank's node
+/// re-asserts it on its own.)
 async fn bank(node: Node, report: mpsc::UnboundedSender<Pid<Ledger>>) {
     let ledger = ledger();
-    let mut events = node.monitor_nodes();
     node.register_global("ledger", &ledger)
         .await
         .expect("the name is free");
-    let _ = report.send(ledger.clone());
-    while let Some(event) = events.next().await {
-        if let NodeEvent::Up(_) = event
-            && let Ok(None) = node.whereis_global::<Ledger>("ledger").await
-        {
-            let _ = node.register_global("ledger", &ledger).await;
-        }
-    }
+    let _ = report.send(ledger);
 }
 
 /// A till: finds the ledger, deposits 1 `deposits` times, each retried

@@ -29,8 +29,10 @@
 //!   the key-value store of global names (a JetStream stream reachable from
 //!   both sides). Healing lets messages through again; a partition longer
 //!   than the grace period makes each side see the other down (links get
-//!   `noconnection`, global names are freed) and then up again, with the
-//!   same node ids.
+//!   `noconnection`, the other side's global names are purged) and then up
+//!   again, with the same node ids. As over NATS, a node whose names were
+//!   purged re-asserts them for its processes still alive (it watches the
+//!   store), so a name comes back with its node.
 //! - **Crashes** ([`NetConfig::crashes`], [`Network::crash`]) end a node at
 //!   once: its processes are killed, what it had not yet handed to the
 //!   network is gone, and the others see it down after the grace period,
