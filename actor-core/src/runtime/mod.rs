@@ -222,6 +222,17 @@ impl Place {
 /// A process's task polled by the deterministic executor, with its wakers.
 struct DetRun(Arc<dyn Run>);
 
+/// A process's task dropped before its end (the run is over, with the
+/// process still waiting): its body is dropped now, so that what it holds
+/// is released even when it holds its own pid through a cycle (a node's
+/// state that keeps the pid of the process running it). Nothing for a
+/// process that ended.
+impl Drop for DetRun {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 impl Future for DetRun {
     type Output = ();
     fn poll(
