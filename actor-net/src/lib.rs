@@ -75,6 +75,8 @@
 mod config;
 mod error;
 mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 mod global;
 mod ids;
 mod inbound;
