@@ -90,7 +90,7 @@ the first quarter of the run to its end).
                 the stores and the clients on the first, which is never
                 killed; the supervisors and workers on the N - 1 others,
                 one of which is killed (SIGKILL) and started again every
-                4 s; the nats-server is restarted once, halfway. The
+                4 s; the nats-server is stopped for 3 s halfway. The
                 same 10,000 workers (they fit 3 processes on 2 cores);
                 calls time out after 250 ms. Checks the same, memory on
                 the first process (`--nodes 3 --seconds 30` takes ~45 s)

@@ -21,8 +21,11 @@
 //!   goodbye). Calls in flight to it time out or, once the main node
 //!   declares it down (the grace period, 2 s), fail with `noconnection`;
 //!   the link to its router fires `noconnection`, and the top supervisor
-//!   starts the node again. Halfway through, the nats-server is restarted
-//!   (same port, same JetStream store).
+//!   starts the node again. Halfway through, the nats-server is stopped
+//!   for 3 s, longer than the grace period, and started again (same port,
+//!   same JetStream store): every node loses every other, the worker
+//!   nodes end (the link from the top supervisor fires `noconnection`)
+//!   and are started again once the server is back.
 //! - The checks are the single-process run's: every acknowledged request
 //!   is in its store, no call outlives its bound, no reply answers another
 //!   request, the top supervisor lives, the main node's memory stays flat.
@@ -55,6 +58,9 @@ const CALL_TIMEOUT: Duration = Duration::from_millis(250);
 /// A worker's timeout for recording a request in its store (across the
 /// wire).
 const STORE_TIMEOUT: Duration = Duration::from_millis(100);
+/// How long the nats-server stays down when it is restarted: longer than
+/// the grace period, so that every node loses every other.
+const NATS_DOWN: Duration = Duration::from_secs(3);
 /// A worker node is killed this often.
 const NODE_KILL_EVERY: Duration = Duration::from_secs(4);
 /// How long a silent node may be before it is declared down.
@@ -131,6 +137,9 @@ struct Totals {
     worker_restarts: AtomicU64,
     supervisor_restarts: AtomicU64,
     unrouted: AtomicU64,
+    /// The reasons of the calls failed with `CallError::Exited` other
+    /// than `noconnection`, and how many of each.
+    exited: Mutex<HashMap<String, u64>>,
 }
 
 /// One worker node's place on the main node.
@@ -140,6 +149,8 @@ struct Slot {
     router: RwLock<Option<Pid<Route>>>,
     /// Its OS process, once ready.
     child: Mutex<Option<tokio::process::Child>>,
+    /// Whether it was started before (a start is then a restart).
+    started: AtomicBool,
 }
 
 /// The main node's shared state.
@@ -234,7 +245,11 @@ pub(crate) fn run(args: &Args, n: usize) -> i32 {
         }
         let at = start.elapsed();
         let down = Instant::now();
-        match server.restart() {
+        let restart = server.stop().and_then(|()| {
+            let _ = cancelled.recv_timeout(NATS_DOWN);
+            server.restart()
+        });
+        match restart {
             Ok(()) => {
                 let _ = restarted_tx.send((at, down.elapsed()));
             }
@@ -387,6 +402,11 @@ async fn main_node(
         net.totals.unrouted.load(Relaxed),
         s.not_sent.load(Relaxed),
     );
+    let mut exited: Vec<(String, u64)> = lock(&net.totals.exited).drain().collect();
+    exited.sort();
+    for (reason, n) in exited {
+        println!("soak: {n} calls failed with: {reason}");
+    }
     println!(
         "soak: {} worker starts waited for the worker they replace to release its name",
         s.name_waits.load(Relaxed)
@@ -416,14 +436,13 @@ async fn main_node(
     }
     for i in 0..net.slots.len() {
         let child = lock(&net.slots[i].child).take();
-        if let Some(mut child) = child {
-            if actor_core::timeout(Duration::from_secs(10), child.wait())
+        if let Some(mut child) = child
+            && actor_core::timeout(Duration::from_secs(10), child.wait())
                 .await
                 .is_err()
-            {
-                eprintln!("soak: worker node {i} did not exit: killed");
-                let _ = child.kill().await;
-            }
+        {
+            eprintln!("soak: worker node {i} did not exit: killed");
+            let _ = child.kill().await;
         }
     }
     gatherer.kill();
@@ -545,6 +564,12 @@ fn node_spec(net: &Arc<Net>, i: usize) -> ChildSpec {
 /// ready and this node sees it up, trying again if it ends first.
 async fn start_node(net: &Arc<Net>, i: usize) -> Result<Pid<Route>, String> {
     let deadline = Instant::now() + START_TIMEOUT;
+    if net.slots[i].started.swap(true, Relaxed) {
+        println!(
+            "soak: t={:.1}s worker node {i} lost: starting it again",
+            net.t()
+        );
+    }
     *net.slots[i]
         .router
         .write()
@@ -689,6 +714,7 @@ async fn client(id: u32, net: Arc<Net>) {
             }
             Err(e) => {
                 stats.exited.fetch_add(1, Relaxed);
+                *lock(&net.totals.exited).entry(e.to_string()).or_default() += 1;
                 if !router.is_alive() {
                     eprintln!("soak: client {id}: a call to a lost node failed with {e}");
                     net.totals.lost_node_other.fetch_add(1, Relaxed);
