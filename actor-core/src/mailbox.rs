@@ -194,6 +194,12 @@ impl<M: Send + 'static> Inbox<M> {
             if self.local.is_empty() && self.local.capacity() > SHRINK_ABOVE {
                 self.local = VecDeque::new();
             }
+            // The drained receive buffer becomes the queue's, which the
+            // last refill left without one: a process that empties its
+            // mailbox before parking holds one buffer, not two.
+            if self.local.is_empty() && st.queue.capacity() == 0 {
+                std::mem::swap(&mut st.queue, &mut self.local);
+            }
             st.waiting = true;
             if !st.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 st.waker = Some(cx.waker().clone());

@@ -510,22 +510,26 @@ impl Endpoint {
                 t.down.push(node);
             }
             let links = t.links.remove(&node).unwrap_or_default();
-            let refs: Vec<MonitorRef> = t
+            // In monitor and call order, not the hash maps' (the order
+            // the processes hear of it decides what they do next).
+            let mut refs: Vec<MonitorRef> = t
                 .watching
                 .iter()
                 .filter(|(_, (_, target))| target.node == node)
                 .map(|(r, _)| *r)
                 .collect();
+            refs.sort_unstable();
             let watching: Vec<_> = refs
                 .into_iter()
                 .filter_map(|r| t.watching.remove(&r).map(|w| (r, w)))
                 .collect();
-            let ids: Vec<u64> = t
+            let mut ids: Vec<u64> = t
                 .calls
                 .iter()
                 .filter(|(_, (n, _))| *n == node)
                 .map(|(id, _)| *id)
                 .collect();
+            ids.sort_unstable();
             let calls: Vec<_> = ids
                 .into_iter()
                 .filter_map(|id| t.calls.remove(&id))

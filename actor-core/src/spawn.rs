@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32};
 
 use crate::ctx::Ctx;
 use crate::handle::Core;
-use crate::id::{NodeId, ProcessId};
+use crate::id::ProcessId;
 use crate::observe::{Event, Stats};
 use crate::pid::Pid;
 use crate::process::{IntoExitReason, LocalProc, ProcessBody, Shared, State, current};
@@ -176,7 +176,7 @@ where
 {
     let place = runtime::place();
     let id = ProcessId {
-        node: NodeId::LOCAL,
+        node: place.node(),
         serial: place.next_serial(),
     };
     let mut state = State::new();

@@ -38,7 +38,9 @@ pub enum Strategy {
 pub enum Restart {
     /// Always.
     Permanent,
-    /// Only when it ends abnormally (not `normal` or `shutdown`).
+    /// Only when it ends abnormally (not `normal` or `shutdown`); one that
+    /// ended cleanly keeps its place and starts again with its siblings
+    /// under `OneForAll` and `RestForOne`, as in OTP.
     Transient,
     /// Never; the child is forgotten when it ends.
     Temporary,
@@ -380,6 +382,10 @@ struct Child {
     pid: AnyPid,
     /// How many times it has been restarted.
     restarts: u32,
+    /// False for a child that ended and was not restarted (a transient one
+    /// that ended cleanly): it keeps its place, as in OTP, and starts again
+    /// when a sibling's exit restarts it with others, or by hand.
+    running: bool,
 }
 
 /// The running children in start order, indexed by pid and by id so that
@@ -422,6 +428,7 @@ impl Children {
         self.by_pid.remove(&self.list[i].pid.id());
         self.by_pid.insert(pid.id(), i);
         self.list[i].pid = pid;
+        self.list[i].running = true;
     }
 
     fn remove(&mut self, i: usize) -> Child {
@@ -472,6 +479,7 @@ async fn run(
                 spec,
                 pid,
                 restarts: 0,
+                running: true,
             }),
             Err(e) => {
                 st.stop_all(&mut ctx).await;
@@ -508,6 +516,7 @@ async fn run(
                                 spec,
                                 pid: pid.clone(),
                                 restarts: 0,
+                                running: true,
                             })
                         })
                 };
@@ -536,6 +545,7 @@ async fn run(
                     .children
                     .list
                     .iter()
+                    .filter(|c| c.running)
                     .map(|c| (c.spec.id.to_string(), c.pid.clone()))
                     .collect();
                 let _ = reply.send(list);
@@ -607,6 +617,9 @@ async fn consume_exits(ctx: &mut Ctx<SupervisorMsg>, id: ProcessId) {
 /// Stops one child as its spec says and consumes its exit signal (or its
 /// exit in `ended`, for a child that ended as it started).
 async fn stop_one(ctx: &mut Ctx<SupervisorMsg>, child: &Child, ended: &mut VecDeque<Exit>) {
+    if !child.running {
+        return;
+    }
     let id = child.pid.id();
     if let Some(i) = ended.iter().position(|e| e.from == id) {
         ended.remove(i);
@@ -646,7 +659,11 @@ impl State {
         };
         tracing::debug!(sup = %ctx.id(), child = %self.children.list[i].spec.id, reason = %exit.reason, restart, "child exited");
         if !restart {
-            self.children.remove(i);
+            if self.children.list[i].spec.restart == Restart::Temporary {
+                self.children.remove(i);
+            } else {
+                self.children.list[i].running = false;
+            }
             return None;
         }
         // The children to restart: [i] alone, all, or [i..].
@@ -655,11 +672,22 @@ impl State {
             Strategy::OneForAll => 0..self.children.len(),
             Strategy::RestForOne => i..self.children.len(),
         };
+        let mut i = i;
         for j in range.clone().rev() {
             if j != i {
                 stop_one(ctx, &self.children.list[j], &mut self.ended).await;
+                // As in OTP, a temporary child stopped because a sibling
+                // died is not restarted: it leaves the supervisor.
+                if self.children.list[j].spec.restart == Restart::Temporary {
+                    self.children.remove(j);
+                    if j < i {
+                        i -= 1;
+                    }
+                }
             }
         }
+        let range = range.start.min(i)..self.children.len().min(range.end);
+        let end = range.end;
         // One restart per exit, however many children it restarts (as in
         // OTP); a child that fails to start again counts as another.
         let mut exceeded = self.intensity_exceeded();
@@ -681,9 +709,10 @@ impl State {
                         within = ?self.sup.within,
                         "supervisor gives up and shuts down"
                     );
-                    // Children from j on are stopped already.
-                    while self.children.len() > j {
-                        self.children.pop();
+                    // Children j..end are stopped already (or, for j, never
+                    // restarted); stop_all stops the others, last first.
+                    for _ in j..end {
+                        self.children.remove(j);
                     }
                     // OTP's reason: its own supervisor applies the restart
                     // type (a transient supervisor that gave up stays down).
@@ -838,7 +867,9 @@ impl Pid<SupervisorMsg> {
             .unwrap_or(Err(StartError::NoSupervisor))
     }
 
-    /// The children, in start order: their ids and pids.
+    /// The running children, in start order: their ids and pids (a
+    /// transient child that ended cleanly keeps its place in the
+    /// supervisor but is not listed until it runs again).
     ///
     /// # Errors
     ///

@@ -11,8 +11,10 @@
 //! advance, spends the [step budget](Harness::max_steps), and a run that
 //! takes too long on the wall clock meets the [watchdog](Harness::watchdog).
 //!
-//! The failure report prints the seed, the knobs, the tail of the trace
-//! and the way to replay it: set `ACTOR_SEED` to the seed and run the same
+//! The failure report prints the seed, the knobs, the
+//! [notes](crate::deterministic::note) the run made (a simulated network's
+//! knobs and the faults it injected), the tail of the trace and the way to
+//! replay it: set `ACTOR_SEED` to the seed and run the same
 //! test again; the harness then runs only that seed, and the same failure
 //! comes back with the same trace hash. `ACTOR_SEEDS` overrides how many
 //! seeds are explored.
@@ -64,7 +66,7 @@ use std::future::Future;
 use std::ops::Range;
 use std::time::Duration;
 
-use crate::deterministic::{self, Config, Deadlock, Overrun, RunError, Trace};
+use crate::deterministic::{self, Config, Deadlock, Event, Overrun, RunError, Trace};
 use crate::observe::Snapshot;
 
 /// The environment variable that makes the harness run one seed only.
@@ -602,6 +604,15 @@ impl fmt::Display for Failure {
         writeln!(f, "protocol test failed at seed {}", self.seed)?;
         writeln!(f, "  failure: {}", self.kind)?;
         writeln!(f, "  knobs:   {}", self.knobs)?;
+        let mut notes = self.trace.notes().peekable();
+        if notes.peek().is_some() {
+            writeln!(f, "  notes:")?;
+            for e in notes {
+                if let Event::Note { text } = &e.event {
+                    writeln!(f, "    {:>12.3}ms {text}", e.time_ns as f64 / 1e6)?;
+                }
+            }
+        }
         writeln!(
             f,
             "  trace:   {} events over {:?} of virtual time, hash {:016x}",

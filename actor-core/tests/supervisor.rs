@@ -184,6 +184,41 @@ fn restart_types_decide_who_comes_back() {
 }
 
 #[test]
+fn one_for_all_restarts_a_finished_transient_child_and_forgets_a_temporary_one() {
+    det(async {
+        let log = Log::default();
+        let sup = Supervisor::new(Strategy::OneForAll)
+            .child(worker("trans", &log).restart(Restart::Transient))
+            .child(worker("perm", &log).restart(Restart::Permanent))
+            .child(worker("temp", &log).restart(Restart::Temporary))
+            .start()
+            .await
+            .unwrap();
+        take(&log);
+        // The transient child finishes: it keeps its place, not running.
+        let t = child(&sup, "trans").await;
+        t.send(Cmd::Quit).await.unwrap();
+        t.wait().await;
+        let ids = |v: Vec<(String, AnyPid)>| v.into_iter().map(|c| c.0).collect::<Vec<_>>();
+        assert_eq!(ids(sup.which_children().await.unwrap()), ["perm", "temp"]);
+        // A sibling's crash restarts every child OTP keeps: the transient
+        // one starts again; the temporary one is stopped and forgotten.
+        crash(&sup, "perm").await;
+        assert_eq!(
+            take(&log),
+            [
+                "stop trans",
+                "stop perm",
+                "stop temp",
+                "start trans",
+                "start perm"
+            ]
+        );
+        assert_eq!(ids(sup.which_children().await.unwrap()), ["trans", "perm"]);
+    });
+}
+
+#[test]
 fn a_transient_child_is_restarted_after_a_crash() {
     det(async {
         let log = Log::default();

@@ -1,5 +1,6 @@
-//! Global names on JetStream key-value: one owner per name across the
-//! cluster, no node's memory the source of truth.
+//! Global names on a key-value [`Store`] (JetStream key-value on NATS, the
+//! simulated store on the simulated network): one owner per name across
+//! the cluster, no node's memory the source of truth.
 //!
 //! A name is a key of the bucket `actor_<cluster>_names`; its value is the
 //! owner's [`ProcessId`] and the name of its message type. Registering is a
@@ -22,13 +23,13 @@
 //! are re-asserted. What users see is in the crate docs ("When NATS goes
 //! away").
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use actor_core::{AnyPid, NodeId, Pid, ProcessId};
-use async_nats::jetstream::{self, kv};
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -36,6 +37,7 @@ use tokio::sync::broadcast;
 use crate::error::Error;
 use crate::membership::{Liveness, NodeEvent};
 use crate::node::Shared;
+use crate::wire::{Entry, Op, Store};
 
 /// How many times a registration or removal that lost a race is tried again.
 const ATTEMPTS: usize = 100;
@@ -76,44 +78,35 @@ struct Owned {
 /// The bucket and the names this node registered for its own processes.
 #[derive(Debug)]
 pub(crate) struct Names {
-    store: kv::Store,
-    owned: Mutex<HashMap<String, Owned>>,
+    store: Arc<dyn Store>,
+    /// In name order, so that re-asserting them goes in one order.
+    owned: Mutex<BTreeMap<String, Owned>>,
 }
 
 impl Names {
-    /// Opens (or creates) the cluster's bucket.
-    pub(crate) async fn open(js: &jetstream::Context, cluster: &str) -> Result<Names, Error> {
-        let store = crate::ids::open_bucket(js, &format!("actor_{cluster}_names"), 1).await?;
-        Ok(Names {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Names {
+        Names {
             store,
             owned: Mutex::default(),
-        })
+        }
     }
 
-    /// Every change the bucket stores from now on.
-    pub(crate) async fn changes(&self) -> Result<kv::Watch, Error> {
-        self.store.watch_all().await.map_err(Error::jetstream)
-    }
-
-    fn owned(&self) -> std::sync::MutexGuard<'_, HashMap<String, Owned>> {
+    fn owned(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Owned>> {
         self.owned.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Deletes every name this node registered for its processes (at the
     /// revisions it registered them).
     pub(crate) async fn release_all(&self) {
-        let owned: Vec<(String, u64)> = self
-            .owned()
-            .drain()
+        let owned: Vec<(String, u64)> = std::mem::take(&mut *self.owned())
+            .into_iter()
             .map(|(name, o)| (name, o.revision))
             .collect();
         for (name, revision) in owned {
-            if let Err(e) = self
-                .store
-                .delete_expect_revision(&name, Some(revision))
-                .await
-            {
-                tracing::debug!(%name, error = %e, "global name not deleted at shutdown");
+            match self.store.delete(&name, revision).await {
+                Ok(true) => {}
+                Ok(false) => tracing::debug!(%name, "global name changed meanwhile; left alone"),
+                Err(e) => tracing::debug!(%name, error = %e, "global name not deleted at shutdown"),
             }
         }
     }
@@ -165,7 +158,7 @@ async fn reassert(shared: &Shared, name: &str) {
             }
         };
         match entry {
-            Some(entry) if entry.operation == kv::Operation::Put => {
+            Some(entry) if entry.op == Op::Put => {
                 match postcard::from_bytes::<Owner>(&entry.value) {
                     Ok(owner) if owner.pid == ours => {
                         if let Some(o) = names.owned().get_mut(name) {
@@ -176,21 +169,21 @@ async fn reassert(shared: &Shared, name: &str) {
                 }
                 return;
             }
-            Some(entry) if entry.operation == kv::Operation::Delete => {
+            Some(entry) if entry.op == Op::Delete => {
                 names.forget(name);
                 tracing::info!(%name, process = %ours, "global name unregistered while this node was cut off");
                 return;
             }
             // Purged as stale (or gone): ours again.
             _ => match names.store.create(name, value.clone()).await {
-                Ok(revision) => {
+                Ok(Some(revision)) => {
                     if let Some(o) = names.owned().get_mut(name) {
                         o.revision = revision;
                     }
                     tracing::info!(%name, process = %ours, "global name re-asserted after an outage");
                     return;
                 }
-                Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => continue,
+                Ok(None) => continue,
                 Err(e) => {
                     tracing::debug!(%name, error = %e, "cannot re-assert a global name");
                     return;
@@ -216,7 +209,10 @@ fn lose(names: &Names, name: &str, pid: &AnyPid, ours: ProcessId) {
 /// The watch reads the bucket's stream, not its subjects: a write the
 /// stream refused (the loser of a race, a purge at a stale revision) is
 /// never seen.
-pub(crate) async fn watch(shared: Arc<Shared>, mut changes: kv::Watch) {
+pub(crate) async fn watch(
+    shared: Arc<Shared>,
+    mut changes: BoxStream<'static, Result<Entry, Error>>,
+) {
     while let Some(change) = changes.next().await {
         let entry = match change {
             Ok(entry) => entry,
@@ -230,13 +226,13 @@ pub(crate) async fn watch(shared: Arc<Shared>, mut changes: kv::Watch) {
         if !shared.names.owns(name) {
             continue;
         }
-        match entry.operation {
-            kv::Operation::Purge => reassert(&shared, name).await,
-            kv::Operation::Delete => {
+        match entry.op {
+            Op::Purge => reassert(&shared, name).await,
+            Op::Delete => {
                 shared.names.forget(name);
                 tracing::info!(%name, "global name of ours unregistered");
             }
-            kv::Operation::Put => {
+            Op::Put => {
                 let Some(pid) = shared.names.owned().get(name).map(|o| o.pid.clone()) else {
                     continue;
                 };
@@ -288,16 +284,16 @@ async fn gone(shared: &Shared, node: NodeId) -> bool {
             }
         }
     };
-    let _ = tokio::time::timeout(shared.grace, up).await;
+    let _ = actor_core::timeout(shared.grace, up).await;
     shared.is_connected() && shared.liveness(node) != Liveness::Up
 }
 
 /// The current owner of `name` and the entry's revision, if it has one.
-async fn current(store: &kv::Store, name: &str) -> Result<Option<(Owner, u64)>, Error> {
-    let Some(entry) = store.entry(name).await.map_err(Error::jetstream)? else {
+async fn current(store: &dyn Store, name: &str) -> Result<Option<(Owner, u64)>, Error> {
+    let Some(entry) = store.entry(name).await? else {
         return Ok(None);
     };
-    if entry.operation != kv::Operation::Put {
+    if entry.op != Op::Put {
         return Ok(None);
     }
     match postcard::from_bytes::<Owner>(&entry.value) {
@@ -311,12 +307,11 @@ async fn current(store: &kv::Store, name: &str) -> Result<Option<(Owner, u64)>, 
 
 /// Purges `name` if it is still at `revision`: a purge, not a delete, so
 /// that its owner's node, if it comes back, knows to re-assert it.
-async fn delete_stale(store: &kv::Store, name: &str, revision: u64) {
-    match store.purge_expect_revision(name, Some(revision)).await {
-        Ok(()) => tracing::info!(%name, "stale global name purged"),
-        Err(e) => {
-            tracing::debug!(%name, error = %e, "stale global name not purged (changed meanwhile)")
-        }
+async fn delete_stale(store: &dyn Store, name: &str, revision: u64) {
+    match store.purge(name, revision).await {
+        Ok(true) => tracing::info!(%name, "stale global name purged"),
+        Ok(false) => tracing::debug!(%name, "stale global name changed meanwhile; left alone"),
+        Err(e) => tracing::debug!(%name, error = %e, "stale global name not purged"),
     }
 }
 
@@ -337,37 +332,32 @@ pub(crate) async fn register(
         type_name: type_name.to_string(),
     })
     .expect("an owner encodes");
-    let store = &shared.names.store;
+    let store = &*shared.names.store;
     for _ in 0..ATTEMPTS {
-        match store.create(name, Bytes::from(value.clone())).await {
-            Ok(revision) => {
-                if let Some(local) = &local {
-                    shared.names.owned().insert(
-                        name.to_string(),
-                        Owned {
-                            revision,
-                            value: Bytes::from(value),
-                            pid: local.clone(),
-                        },
-                    );
-                }
-                return Ok(());
+        if let Some(revision) = store.create(name, Bytes::from(value.clone())).await? {
+            if let Some(local) = &local {
+                shared.names.owned().insert(
+                    name.to_string(),
+                    Owned {
+                        revision,
+                        value: Bytes::from(value),
+                        pid: local.clone(),
+                    },
+                );
             }
-            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {
-                let Some((owner, revision)) = current(store, name).await? else {
-                    continue;
-                };
-                if gone(shared, owner.pid.node).await {
-                    delete_stale(store, name, revision).await;
-                    continue;
-                }
-                return Err(Error::AlreadyRegistered {
-                    name: name.to_string(),
-                    owner: owner.pid,
-                });
-            }
-            Err(e) => return Err(Error::jetstream(e)),
+            return Ok(());
         }
+        let Some((owner, revision)) = current(store, name).await? else {
+            continue;
+        };
+        if gone(shared, owner.pid.node).await {
+            delete_stale(store, name, revision).await;
+            continue;
+        }
+        return Err(Error::AlreadyRegistered {
+            name: name.to_string(),
+            owner: owner.pid,
+        });
     }
     Err(Error::Timeout)
 }
@@ -375,7 +365,7 @@ pub(crate) async fn register(
 /// The owner of `name`, if it has a live one.
 pub(crate) async fn whereis(shared: &Shared, name: &str) -> Result<Option<Owner>, Error> {
     validate(name)?;
-    let store = &shared.names.store;
+    let store = &*shared.names.store;
     let Some((owner, revision)) = current(store, name).await? else {
         return Ok(None);
     };
@@ -389,20 +379,16 @@ pub(crate) async fn whereis(shared: &Shared, name: &str) -> Result<Option<Owner>
 /// Removes `name`, whoever holds it.
 pub(crate) async fn unregister(shared: &Shared, name: &str) -> Result<(), Error> {
     validate(name)?;
-    let store = &shared.names.store;
+    let store = &*shared.names.store;
     for _ in 0..ATTEMPTS {
         let Some((_, revision)) = current(store, name).await? else {
             return Err(Error::NotRegistered(name.to_string()));
         };
-        match store.delete_expect_revision(name, Some(revision)).await {
-            Ok(()) => {
-                shared.names.forget(name);
-                return Ok(());
-            }
-            // Changed meanwhile: look again.
-            Err(e) if e.kind() == kv::DeleteErrorKind::WrongLastRevision => continue,
-            Err(e) => return Err(Error::jetstream(e)),
+        if store.delete(name, revision).await? {
+            shared.names.forget(name);
+            return Ok(());
         }
+        // Changed meanwhile: look again.
     }
     Err(Error::Timeout)
 }
@@ -410,22 +396,19 @@ pub(crate) async fn unregister(shared: &Shared, name: &str) -> Result<(), Error>
 /// Deletes, in the background, every name whose owner is on `node`, as
 /// long as `node` stays down.
 pub(crate) fn sweep(shared: &Arc<Shared>, node: NodeId) {
-    let shared = shared.clone();
-    tokio::spawn(async move {
-        let store = &shared.names.store;
-        let keys: Vec<String> = match store.keys().await {
-            Ok(keys) => match keys.try_collect().await {
-                Ok(keys) => keys,
-                Err(e) => {
-                    tracing::debug!(node = node.0, error = %e, "cannot list global names");
-                    return;
-                }
-            },
+    let me = shared.clone();
+    shared.spawn(async move {
+        let shared = me;
+        let store = &*shared.names.store;
+        let mut keys = match store.keys().await {
+            Ok(keys) => keys,
             Err(e) => {
                 tracing::debug!(node = node.0, error = %e, "cannot list global names");
                 return;
             }
         };
+        // In name order, whatever order the store lists them in.
+        keys.sort_unstable();
         for name in keys {
             if shared.liveness(node) != Liveness::Down {
                 return;
@@ -494,10 +477,10 @@ impl crate::Node {
         register(shared, name, id, std::any::type_name::<M>(), local).await?;
         if id.node == shared.id {
             // Free the name when the process ends, if it still holds it.
-            let (pid, shared, name) = (pid.clone(), Arc::downgrade(shared), name.to_string());
-            tokio::spawn(async move {
+            let (pid, weak, name) = (pid.clone(), Arc::downgrade(shared), name.to_string());
+            shared.spawn(async move {
                 pid.wait().await;
-                if let Some(shared) = shared.upgrade() {
+                if let Some(shared) = weak.upgrade() {
                     release(&shared, &name, id).await;
                 }
             });
@@ -575,12 +558,16 @@ where
 
 /// Deletes `name` if `pid` still holds it (its process ended).
 async fn release(shared: &Shared, name: &str, pid: ProcessId) {
-    let store = &shared.names.store;
+    let store = &*shared.names.store;
     if let Ok(Some((owner, revision))) = current(store, name).await {
         if owner.pid == pid {
             shared.names.forget(name);
-            if let Err(e) = store.delete_expect_revision(name, Some(revision)).await {
-                tracing::debug!(%name, error = %e, "name of an ended process not deleted");
+            match store.delete(name, revision).await {
+                Ok(true) => {}
+                Ok(false) => tracing::debug!(%name, "name of an ended process changed meanwhile"),
+                Err(e) => {
+                    tracing::debug!(%name, error = %e, "name of an ended process not deleted")
+                }
             }
         }
     }

@@ -20,40 +20,7 @@ const ATTEMPTS: usize = 1000;
 
 /// The counter's bucket, created if absent.
 pub(crate) async fn bucket(js: &jetstream::Context, cluster: &str) -> Result<kv::Store, Error> {
-    open_bucket(js, &format!("actor_{cluster}_nodes"), 1).await
-}
-
-/// Opens the key-value bucket `name`, creating it (file storage, `history`
-/// values per key) if it does not exist yet.
-///
-/// The bucket's stream is created directly, with the settings async-nats
-/// gives a key-value stream, because async-nats' own `create_key_value`
-/// first asks for account information in a form nats-server 2.9 does not
-/// answer in.
-pub(crate) async fn open_bucket(
-    js: &jetstream::Context,
-    name: &str,
-    history: i64,
-) -> Result<kv::Store, Error> {
-    if let Ok(store) = js.get_key_value(name).await {
-        return Ok(store);
-    }
-    let config = jetstream::stream::Config {
-        name: format!("KV_{name}"),
-        subjects: vec![format!("$KV.{name}.>")],
-        max_messages_per_subject: history,
-        storage: jetstream::stream::StorageType::File,
-        allow_rollup: true,
-        deny_delete: true,
-        allow_direct: true,
-        num_replicas: 1,
-        discard: jetstream::stream::DiscardPolicy::New,
-        ..Default::default()
-    };
-    // Creating an identical stream twice is not an error, so two nodes
-    // starting at once both succeed here.
-    js.create_stream(config).await.map_err(Error::jetstream)?;
-    js.get_key_value(name).await.map_err(Error::jetstream)
+    crate::nats::open_bucket(js, &format!("actor_{cluster}_nodes"), 1).await
 }
 
 /// Takes the next node id.

@@ -3,17 +3,19 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures::StreamExt;
+use futures::stream::BoxStream;
 
 use crate::frame::{self, Bad, Frame};
 use crate::membership::Liveness;
 use crate::node::Shared;
 use crate::stats::Counters;
 
-/// Reads the inbox subscription until it ends.
-pub(crate) async fn run(shared: Arc<Shared>, mut inbox: async_nats::Subscriber) {
-    while let Some(message) = inbox.next().await {
-        handle(&shared, &message.payload);
+/// Reads the inbox until it ends.
+pub(crate) async fn run(shared: Arc<Shared>, mut inbox: BoxStream<'static, Bytes>) {
+    while let Some(batch) = inbox.next().await {
+        handle(&shared, &batch);
     }
 }
 

@@ -62,20 +62,33 @@
 //!
 //! [`NatsServer`] starts a `nats-server` (Debian's package) with JetStream
 //! on a free loopback port, for tests, examples and single-machine runs.
+//!
+//! # Testing without one: the simulated network
+//!
+//! [`sim::Network`] runs the same nodes on actor-core's deterministic
+//! runtime over an in-memory network: several nodes in one OS process, one
+//! seeded schedule, one virtual clock, and seeded partitions, crashes and
+//! connection outages. A node's code is an `async fn(Node)` either way;
+//! only how the node starts differs. A failing seed replays bit for bit.
 #![forbid(unsafe_code)]
 
 mod config;
 mod error;
 mod frame;
+#[doc(hidden)]
+pub mod fuzzing;
 mod global;
 mod ids;
 mod inbound;
 mod membership;
+mod nats;
 mod node;
 mod outbox;
 mod remote;
 mod server;
+pub mod sim;
 mod stats;
+mod wire;
 
 pub use config::NodeConfig;
 pub use error::Error;

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::Duration;
 
 use actor_core::NodeId;
 use tokio::sync::{broadcast, oneshot};
@@ -141,7 +141,8 @@ pub(crate) struct Members {
 #[derive(Debug)]
 struct Peer {
     name: String,
-    last_seen: Instant,
+    /// When it was last heard from, on the runtime's clock.
+    last_seen: Duration,
     up: bool,
     /// Why it went down, while it is down.
     reason: Option<DownReason>,
@@ -222,7 +223,7 @@ pub(crate) fn on_beacon(shared: &Arc<Shared>, beacon: Beacon) -> bool {
 
 /// `node` said something: it is up.
 fn seen(shared: &Shared, node: NodeId, name: String) {
-    let now = Instant::now();
+    let now = actor_core::now();
     let mut members = shared.members.lock().unwrap_or_else(|e| e.into_inner());
     let peer = members.peers.entry(node).or_insert_with(|| Peer {
         name: name.clone(),
@@ -247,13 +248,13 @@ fn seen(shared: &Shared, node: NodeId, name: String) {
 
 /// Declares down every peer not heard from within the grace period.
 pub(crate) fn expire(shared: &Arc<Shared>, connected: bool) {
-    let now = Instant::now();
+    let now = actor_core::now();
     let silent: Vec<NodeId> = {
         let members = shared.members.lock().unwrap_or_else(|e| e.into_inner());
         members
             .peers
             .iter()
-            .filter(|(_, p)| p.up && now.duration_since(p.last_seen) > shared.grace)
+            .filter(|(_, p)| p.up && now.saturating_sub(p.last_seen) > shared.grace)
             .map(|(id, _)| *id)
             .collect()
     };
@@ -284,7 +285,7 @@ pub(crate) fn down(shared: &Arc<Shared>, node: NodeId, reason: DownReason) {
                     node,
                     Peer {
                         name: String::new(),
-                        last_seen: Instant::now(),
+                        last_seen: actor_core::now(),
                         up: false,
                         reason: Some(reason),
                     },

@@ -1,23 +1,32 @@
-//! The node: its connection, its id, its inbox, its heartbeats and its
-//! shutdown.
+//! The node: its id, its inbox, its heartbeats and its shutdown, over
+//! whichever [`Wire`] carries it.
+//!
+//! The node's own work runs as processes of the system (spared by the
+//! deterministic runtime's kill injection): the publisher draining the
+//! outbox, the inbound reader, and the liveness loop (heartbeats, beacons,
+//! connection events, silent peers). Time is the runtime's clock, so the
+//! same code runs on tokio over NATS and on the deterministic runtime over
+//! the simulated network.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actor_core::NodeId;
+use actor_core::{Ctx, NodeId, Pid, Spawn, deterministic};
 use futures::StreamExt;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
-use tokio::task::JoinHandle;
+use futures::stream::BoxStream;
+use tokio::sync::{broadcast, oneshot, watch};
 
-use crate::config::{NodeConfig, Subjects};
+use crate::config::NodeConfig;
 use crate::error::Error;
 use crate::frame::{Beacon, Frame};
 use crate::global::Names;
 use crate::membership::{self, Liveness, Members, NodeEvents, NodeInfo, NodeMonitor};
 use crate::outbox::{self, Outbox};
 use crate::stats::{Counters, Stats};
+use crate::wire::{Connection, Incoming, Store, Wire};
 
 /// How often silent peers are looked for.
 const CHECK_EVERY: Duration = Duration::from_millis(100);
@@ -72,16 +81,16 @@ impl Drop for Handle {
     }
 }
 
-/// Pings waiting for their pong: number to (node, answer).
-type Pings = HashMap<u64, (NodeId, oneshot::Sender<Result<(), Error>>)>;
+/// Pings waiting for their pong: number to (node, answer), in the order
+/// they were made (failing them wakes their callers in that order).
+type Pings = BTreeMap<u64, (NodeId, oneshot::Sender<Result<(), Error>>)>;
 
 /// Everything the node's tasks share.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub(crate) id: NodeId,
     pub(crate) name: String,
-    pub(crate) subjects: Subjects,
-    pub(crate) client: async_nats::Client,
+    pub(crate) wire: Arc<dyn Wire>,
     pub(crate) heartbeat: Duration,
     pub(crate) grace: Duration,
     pub(crate) outbox: Arc<Outbox>,
@@ -98,8 +107,23 @@ pub(crate) struct Shared {
     /// Set when shutdown begins.
     closing: AtomicBool,
     stop: watch::Sender<bool>,
-    /// The liveness task, which runs the goodbye when the node stops.
-    liveness: Mutex<Option<JoinHandle<()>>>,
+    /// The liveness process, which runs the goodbye when the node stops.
+    liveness: Mutex<Option<Pid<()>>>,
+}
+
+/// What a node is started with, once its wire is connected.
+pub(crate) struct Start {
+    pub(crate) id: NodeId,
+    pub(crate) name: String,
+    pub(crate) wire: Arc<dyn Wire>,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) incoming: Incoming,
+    pub(crate) max_payload: usize,
+    pub(crate) heartbeat: Duration,
+    pub(crate) grace: Duration,
+    /// Whether the liveness process says hello first (else the caller
+    /// does, before it returns the node).
+    pub(crate) hello_first: bool,
 }
 
 use crate::membership::NodeEvent;
@@ -123,57 +147,58 @@ impl Node {
     /// Not cancel safe: a node id may be taken and not used.
     pub async fn connect(config: NodeConfig) -> Result<Node, Error> {
         config.validate()?;
-        let (event_tx, event_rx) = mpsc::unbounded_channel();
-        let options = config
-            .connect_options()
-            .await?
-            .name(format!("actor-net {}/{}", config.cluster, config.name))
-            .connection_timeout(config.grace)
-            .reconnect_delay_callback(|attempt| {
-                Duration::from_millis(100 * (attempt as u64).min(10))
+        let nats = crate::nats::connect(&config).await?;
+        let node = Node::start(Start {
+            id: nats.id,
+            name: config.name.clone(),
+            wire: nats.wire,
+            store: nats.names,
+            incoming: nats.incoming,
+            max_payload: nats.max_payload,
+            heartbeat: config.heartbeat,
+            grace: config.grace,
+            hello_first: false,
+        });
+        let shared = &node.shared;
+        shared
+            .beacon(&Beacon::Hello {
+                node: shared.id,
+                name: shared.name.clone(),
             })
-            .max_reconnects(None)
-            .event_callback(move |event| {
-                let tx = event_tx.clone();
-                async move {
-                    let _ = tx.send(event);
-                }
-            });
-        let client = options
-            .connect(config.urls.clone())
-            .await
-            .map_err(|e| Error::Connect(Arc::new(e)))?;
-        let max_payload = client.server_info().max_payload;
-        let js = async_nats::jetstream::new(client.clone());
-        let ids = crate::ids::bucket(&js, &config.cluster).await?;
-        let id = crate::ids::next(&ids).await?;
-        let names = Names::open(&js, &config.cluster).await?;
-        let subjects = Subjects::new(&config.cluster);
-        let inbox = client
-            .subscribe(subjects.inbox(id))
-            .await
-            .map_err(Error::nats)?;
-        let beacons = client
-            .subscribe(subjects.beacon())
-            .await
-            .map_err(Error::nats)?;
-        let name_changes = names.changes().await?;
+            .await;
+        tracing::info!(node = shared.id.0, name = %config.name, cluster = %config.cluster, "node connected");
+        Ok(node)
+    }
+
+    /// Starts a node on a connected wire: its publisher, its inbound reader
+    /// and its liveness loop, as processes of the node.
+    pub(crate) fn start(start: Start) -> Node {
+        let Start {
+            id,
+            name,
+            wire,
+            store,
+            incoming,
+            max_payload,
+            heartbeat,
+            grace,
+            hello_first,
+        } = start;
         let (stop, stopped) = watch::channel(false);
         let outbox = Arc::new(Outbox::new(id, max_payload));
         let endpoint = crate::remote::endpoint(id, &outbox);
         let shared = Arc::new(Shared {
             id,
-            name: config.name.clone(),
-            subjects,
-            client,
-            heartbeat: config.heartbeat,
-            grace: config.grace,
+            name,
+            wire,
+            heartbeat,
+            grace,
             outbox,
             endpoint,
             members: Mutex::default(),
             events: broadcast::channel(1024).0,
             counters: Counters::default(),
-            names,
+            names: Names::new(store),
             pings: Mutex::default(),
             next_ping: AtomicU64::new(0),
             connected: AtomicBool::new(true),
@@ -181,43 +206,36 @@ impl Node {
             stop: stop.clone(),
             liveness: Mutex::new(None),
         });
-        let publisher = tokio::spawn({
+        let publisher = shared.spawn({
             let shared = shared.clone();
             async move {
-                outbox::publish(
-                    &shared.outbox,
-                    &shared.client,
-                    &shared.subjects,
-                    &shared.counters.batches_out,
-                )
-                .await;
+                outbox::publish(&shared.outbox, &*shared.wire, &shared.counters.batches_out).await;
             }
         });
-        let inbound = tokio::spawn(crate::inbound::run(shared.clone(), inbox));
-        let names_watch = tokio::spawn(crate::global::watch(shared.clone(), name_changes));
-        let liveness = tokio::spawn(run_liveness(
-            shared.clone(),
+        let Incoming {
+            inbox,
             beacons,
-            event_rx,
+            events,
+            names,
+        } = incoming;
+        let inbound = shared.spawn(crate::inbound::run(shared.clone(), inbox));
+        let names_watch = shared.spawn(crate::global::watch(shared.clone(), names));
+        let liveness = shared.spawn(run_liveness(
+            shared.clone(),
+            Streams { beacons, events },
             stopped,
             Tasks {
                 publisher,
                 inbound,
                 names_watch,
             },
+            hello_first,
         ));
         *shared.liveness.lock().unwrap_or_else(|e| e.into_inner()) = Some(liveness);
-        shared
-            .beacon(&Beacon::Hello {
-                node: id,
-                name: config.name.clone(),
-            })
-            .await;
-        tracing::info!(node = id.0, name = %config.name, cluster = %config.cluster, "node connected");
-        Ok(Node {
+        Node {
             shared,
             _handle: Arc::new(Handle { stop }),
-        })
+        }
     }
 
     /// This node's id, unique to this incarnation.
@@ -304,7 +322,7 @@ impl Node {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         if let Some(task) = task {
-            let _ = task.await;
+            task.wait().await;
         }
     }
 }
@@ -318,17 +336,32 @@ impl Shared {
         self.pings.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Spawns `work` as a process of the system, of this node: on the
+    /// deterministic runtime, a process of the simulated node, which ends
+    /// with it.
+    pub(crate) fn spawn<F>(&self, work: F) -> Pid<()>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let spawn = move || Spawn::new().system().spawn(move |_: Ctx<()>| work);
+        if deterministic::is_current() {
+            deterministic::within_node(self.id, spawn)
+        } else {
+            spawn()
+        }
+    }
+
+    /// Whether the connection is up, as its events say.
+    pub(crate) fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
     /// Whether `node` is up, down, or unknown here.
     pub(crate) fn liveness(&self, node: NodeId) -> Liveness {
         if node == self.id {
             return Liveness::Up;
         }
         self.members().liveness(node)
-    }
-
-    /// Whether the NATS connection is up, as its events say.
-    pub(crate) fn is_connected(&self) -> bool {
-        self.connected.load(Ordering::Acquire)
     }
 
     /// Whether shutdown has begun.
@@ -341,15 +374,15 @@ impl Shared {
         let n = self.next_ping.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         self.pings().insert(n, (node, tx));
-        let started = Instant::now();
+        let started = actor_core::now();
         if let Err(e) = self.outbox.push(node, &Frame::Ping(n)) {
             self.pings().remove(&n);
             return Err(e);
         }
-        let answer = tokio::time::timeout(self.grace, rx).await;
+        let answer = actor_core::timeout(self.grace, rx).await;
         self.pings().remove(&n);
         match answer {
-            Ok(Ok(Ok(()))) => Ok(started.elapsed()),
+            Ok(Ok(Ok(()))) => Ok(actor_core::now().saturating_sub(started)),
             Ok(Ok(Err(e))) => Err(e),
             Ok(Err(_)) => Err(Error::Shutdown),
             Err(_) => Err(Error::Timeout),
@@ -382,8 +415,8 @@ impl Shared {
     /// connection's buffer is full (a later heartbeat will do).
     pub(crate) async fn beacon(&self, beacon: &Beacon) {
         let payload = postcard::to_allocvec(beacon).expect("a beacon encodes");
-        let publish = self.client.publish(self.subjects.beacon(), payload.into());
-        match tokio::time::timeout(self.heartbeat, publish).await {
+        let publish = self.wire.beacon(payload.into());
+        match actor_core::timeout(self.heartbeat, publish).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::debug!(error = %e, "cannot publish a beacon"),
             Err(_) => tracing::debug!("beacon not published: the connection is busy"),
@@ -391,29 +424,47 @@ impl Shared {
     }
 }
 
-/// The node's other tasks, ended by the goodbye.
+/// What the liveness loop listens to besides the stop signal.
+struct Streams {
+    beacons: BoxStream<'static, bytes::Bytes>,
+    events: BoxStream<'static, Connection>,
+}
+
+/// The node's other processes, ended by the goodbye.
 struct Tasks {
-    publisher: JoinHandle<()>,
-    inbound: JoinHandle<()>,
-    names_watch: JoinHandle<()>,
+    publisher: Pid<()>,
+    inbound: Pid<()>,
+    names_watch: Pid<()>,
 }
 
 /// Heartbeats, beacons, connection events and silent peers, until the node
 /// stops; then the goodbye.
 async fn run_liveness(
     shared: Arc<Shared>,
-    mut beacons: async_nats::Subscriber,
-    mut nats_events: mpsc::UnboundedReceiver<async_nats::Event>,
+    streams: Streams,
     mut stopped: watch::Receiver<bool>,
     tasks: Tasks,
+    hello_first: bool,
 ) {
+    let Streams {
+        mut beacons,
+        mut events,
+    } = streams;
     let alive = Beacon::Alive {
         node: shared.id,
         name: shared.name.clone(),
     };
-    let mut check = tokio::time::interval(CHECK_EVERY.min(shared.heartbeat));
-    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_heartbeat = Instant::now();
+    if hello_first {
+        shared
+            .beacon(&Beacon::Hello {
+                node: shared.id,
+                name: shared.name.clone(),
+            })
+            .await;
+    }
+    let every = CHECK_EVERY.min(shared.heartbeat);
+    let mut check = Box::pin(actor_core::sleep(every));
+    let mut last_heartbeat = actor_core::now();
     loop {
         tokio::select! {
             biased;
@@ -422,43 +473,44 @@ async fn run_liveness(
                     break;
                 }
             }
-            event = nats_events.recv() => match event {
-                Some(async_nats::Event::Disconnected) => {
-                    tracing::warn!(node = shared.id.0, "NATS connection lost; reconnecting");
+            event = events.next() => match event {
+                Some(Connection::Lost) => {
+                    tracing::warn!(node = shared.id.0, "connection lost; reconnecting");
                     shared.connected.store(false, Ordering::Release);
                 }
-                Some(async_nats::Event::Connected) => {
-                    tracing::info!(node = shared.id.0, "NATS connection back");
+                Some(Connection::Back) => {
+                    tracing::info!(node = shared.id.0, "connection back");
                     let was_connected = shared.connected.swap(true, Ordering::AcqRel);
                     shared.beacon(&Beacon::Hello { node: shared.id, name: shared.name.clone() }).await;
                     if !was_connected {
                         // Others may have purged our names meanwhile.
-                        let shared = shared.clone();
-                        tokio::spawn(async move { crate::global::reassert_all(&shared).await });
+                        let me = shared.clone();
+                        shared.spawn(async move { crate::global::reassert_all(&me).await });
                     }
                 }
-                Some(other) => tracing::debug!(node = shared.id.0, event = %other, "NATS event"),
+                Some(Connection::Other(event)) => tracing::debug!(node = shared.id.0, %event, "connection event"),
                 None => {}
             },
             message = beacons.next() => {
                 let Some(message) = message else { break };
-                match postcard::from_bytes::<Beacon>(&message.payload) {
+                match postcard::from_bytes::<Beacon>(&message) {
                     Ok(beacon) => {
                         if membership::on_beacon(&shared, beacon) {
                             shared.beacon(&alive).await;
-                            last_heartbeat = Instant::now();
+                            last_heartbeat = actor_core::now();
                         }
                     }
                     Err(_) => {
                         Counters::bump(&shared.counters.dropped_undecodable);
-                        tracing::warn!(subject = %message.subject, "undecodable beacon dropped");
+                        tracing::warn!(node = shared.id.0, bytes = message.len(), "undecodable beacon dropped");
                     }
                 }
             }
-            _ = check.tick() => {
-                if last_heartbeat.elapsed() >= shared.heartbeat {
+            () = &mut check => {
+                check.set(actor_core::sleep(every));
+                if actor_core::now().saturating_sub(last_heartbeat) >= shared.heartbeat {
                     shared.beacon(&alive).await;
-                    last_heartbeat = Instant::now();
+                    last_heartbeat = actor_core::now();
                 }
                 membership::expire(&shared, shared.connected.load(Ordering::Acquire));
             }
@@ -470,20 +522,16 @@ async fn run_liveness(
 /// The clean end: names freed, the outbox drained, the others told.
 async fn goodbye(shared: &Arc<Shared>, tasks: Tasks) {
     shared.closing.store(true, Ordering::Release);
-    tasks.names_watch.abort();
+    tasks.names_watch.kill();
     shared.names.release_all().await;
     shared.outbox.close();
-    let _ = tasks.publisher.await;
+    tasks.publisher.wait().await;
     shared.beacon(&Beacon::Bye { node: shared.id }).await;
-    if let Err(e) = shared.client.flush().await {
-        tracing::debug!(error = %e, "cannot flush at shutdown");
-    }
-    tasks.inbound.abort();
-    if let Err(e) = shared.client.drain().await {
-        tracing::debug!(error = %e, "cannot drain the connection at shutdown");
-    }
+    tasks.inbound.kill();
+    shared.wire.close().await;
     shared.members().clear();
-    for (_, (_, tx)) in shared.pings().drain() {
+    let pings = std::mem::take(&mut *shared.pings());
+    for (_, (_, tx)) in pings {
         let _ = tx.send(Err(Error::Shutdown));
     }
     tracing::info!(node = shared.id.0, "node shut down");

@@ -18,9 +18,9 @@ use actor_core::NodeId;
 use bytes::Bytes;
 use tokio::sync::Notify;
 
-use crate::config::Subjects;
 use crate::error::Error;
 use crate::frame::{self, Frame};
+use crate::wire::Wire;
 
 /// The queues and the publisher's wake-up.
 #[derive(Debug)]
@@ -185,20 +185,10 @@ fn count_frames(batch: &[u8]) -> u64 {
 
 /// Publishes every batch the outbox hands out, in order, until it is
 /// closed and drained; counts what it published.
-pub(crate) async fn publish(
-    outbox: &Outbox,
-    client: &async_nats::Client,
-    subjects: &Subjects,
-    batches_out: &AtomicU64,
-) {
-    let mut names: HashMap<NodeId, async_nats::Subject> = HashMap::new();
+pub(crate) async fn publish(outbox: &Outbox, wire: &dyn Wire, batches_out: &AtomicU64) {
     while let Some(batches) = outbox.take().await {
         for (node, payload) in batches {
-            let subject = names
-                .entry(node)
-                .or_insert_with(|| subjects.inbox(node).into())
-                .clone();
-            if let Err(e) = client.publish(subject, payload).await {
+            if let Err(e) = wire.publish(node, payload).await {
                 tracing::warn!(node = node.0, error = %e, "cannot publish a batch; dropped");
             } else {
                 batches_out.fetch_add(1, Ordering::Relaxed);

@@ -1,29 +1,49 @@
 //! The robot world as processes: one World, one Display, one process per
-//! Robot, the robots under a supervisor.
+//! Robot, the robots kept in shards.
 //!
-//! The protocol is the seed's: robots send [`ToWorld::Join`] with their
-//! position, angle and velocity; the Display sends
-//! [`ToWorld::JoinDisplay`]; each tick the World sends
-//! [`FromWorld::Collision`] to robots that hit a wall and
-//! [`FromWorld::WorldState`] (one shared snapshot) to everyone; robots answer
-//! [`ToWorld::UpdateVector`]. The World starts tick 0 once every actor has
-//! joined and starts the next tick only when every robot has answered (or
-//! has died: it monitors them), so a run gives the same trace on any runtime.
+//! The protocol is the seed's:
 //!
-//! With chaos, the World kills random robots each tick; their supervisor
-//! restarts them and they join again with the state the World last held
-//! for them, which they ask for with [`ToWorld::Held`].
+//! * a robot sends [`ToWorld::Join`] with its position, angle and velocity
+//!   as it is created (the seed's `Robot.__init__` does so); the Display
+//!   sends [`ToWorld::JoinDisplay`];
+//! * each tick the World moves every robot, sends
+//!   [`FromWorld::Collision`] to robots that hit a wall and
+//!   [`FromWorld::WorldState`] (one snapshot, shared through an `Arc`) to
+//!   every robot and to the Display;
+//! * each robot turns, and answers `UPDATE_VECTOR` with its new angle and
+//!   velocity. Robots answer in shards of [`SHARD_SIZE`]:
+//!   a robot leaves its answer on its shard's [`Board`], and the robot
+//!   whose answer completes the shard sends the World one
+//!   [`ToWorld::UpdateVectors`] for the whole shard. Each robot is still
+//!   its own process with its own mailbox and its own state; the World
+//!   handles one message per shard instead of one per robot.
+//!
+//! The World starts tick 0 once every actor has joined and starts the next
+//! tick only when every robot has answered (or has died), so a run gives
+//! the same trace on any runtime.
+//!
+//! Each shard's robots are kept by a keeper process, under a supervisor: the
+//! keeper starts them, starts again one that dies, and takes them down with
+//! it. A robot that dies, however it dies, says so as its state is dropped:
+//! [`ToWorld::Leave`] to the World, which stops waiting for it, and a word
+//! to its keeper. The restarted robot joins again with the state the World
+//! last held for it, which its keeper asks for with [`ToWorld::Held`]. With
+//! chaos, the World kills random robots each tick.
+//!
+//! Keepers and goodbyes rather than a supervisor child, a link and a
+//! monitor per robot: those cost about 1,400 bytes per robot in actor-core
+//! (400 for the child, 400 for the link, 590 for the monitor), three times
+//! what the robot's process itself takes, which a world of a million robots
+//! cannot afford.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actor_core::deterministic::{self, Config};
 use actor_core::{
-    AnyPid, ChildSpec, Ctx, Down, Pid, ProcessId, Reply, Restart, Runtime, Shutdown, Strategy,
-    Supervisor, spawn,
+    AnyPid, ChildSpec, Ctx, Down, Pid, ProcessId, Reply, Restart, Runtime, Shutdown, Spawn,
+    Strategy, Supervisor, spawn,
 };
 use actor_observer::Serving;
 use tokio::sync::oneshot;
@@ -33,14 +53,13 @@ use crate::error::SimError;
 use crate::live::LiveView;
 use crate::rules::{RobotBrain, RobotId, RobotState};
 use crate::scenario::{Scenario, SplitMix64};
-use crate::world::{Outgoing, WorldCore, WorldStats};
+use crate::world::{Board, Outgoing, SHARD_SIZE, WorldCore, WorldStats};
 
 /// How many robots the World sends `WORLD_STATE` to before it yields: the
 /// robots woken so far then run while their mailboxes are still in cache.
-/// Measured on 100,000 robots: 512 does about 20% better than no slicing.
-const BROADCAST_SLICE: usize = 512;
+const BROADCAST_SLICE: usize = 2 * SHARD_SIZE;
 
-/// How long a restarted robot waits for the World to tell it its state.
+/// How long a keeper waits for the World to tell it a robot's state.
 const HELD_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How long, after the last tick, the World waits for robots killed by
@@ -49,8 +68,8 @@ const REJOIN_GRACE: Duration = Duration::from_secs(10);
 
 /// Messages the World receives.
 ///
-/// Robots and the Display build them; the process functions of this module
-/// do so for the robot world, so most users never need to.
+/// Robots, keepers and the Display build them; the process functions of
+/// this module do so for the robot world, so most users never need to.
 ///
 /// # Examples
 ///
@@ -58,9 +77,10 @@ const REJOIN_GRACE: Duration = Duration::from_secs(10);
 /// use actor_core::{NodeId, ProcessId};
 /// use actor_sim::sim::ToWorld;
 ///
-/// let from = ProcessId { node: NodeId::LOCAL, serial: 7 };
-/// let msg = ToWorld::UpdateVector { id: 1, from, angle: 135.5, velocity: 5.0 };
-/// assert_eq!(format!("{msg:?}"), "UPDATE_VECTOR(1, 135.5, 5)");
+/// let msg = ToWorld::UpdateVectors { shard: 3, tick: 7 };
+/// assert_eq!(format!("{msg:?}"), "UPDATE_VECTOR(shard 3, tick 7)");
+/// let from = ProcessId { node: NodeId::LOCAL, serial: 9 };
+/// assert_eq!(format!("{:?}", ToWorld::Leave { id: 4, from }), "LEAVE(4)");
 /// ```
 #[non_exhaustive]
 pub enum ToWorld {
@@ -78,25 +98,30 @@ pub enum ToWorld {
         /// Where to send `WORLD_STATE`.
         pid: Pid<FromWorld>,
     },
-    /// `UPDATE_VECTOR`: the robot's angle and velocity for the next tick.
-    UpdateVector {
+    /// `UPDATE_VECTOR` of a whole shard: every robot of the shard that the
+    /// World waits for has left its answer to the `WORLD_STATE` of `tick`
+    /// on the shard's [`Board`].
+    UpdateVectors {
+        /// The shard, as [`Board::shard`].
+        shard: u32,
+        /// The tick answered.
+        tick: u64,
+    },
+    /// A robot's process ended (sent as its state is dropped, for any reason).
+    Leave {
         /// The robot's id.
         id: RobotId,
-        /// The process that sends it (an answer from a dead incarnation is ignored).
+        /// The process that ended (a goodbye from an older incarnation is ignored).
         from: ProcessId,
-        /// New heading, degrees.
-        angle: f64,
-        /// New speed.
-        velocity: f64,
     },
-    /// A restarted robot asks for the state the World holds for it.
+    /// A keeper asks for the state the World holds for a robot, to start it again.
     Held {
         /// The robot's id.
         id: RobotId,
         /// Where the answer goes.
         reply: Reply<Option<RobotState>>,
     },
-    /// A monitored robot or Display ended.
+    /// The monitored Display ended.
     Down(Down),
 }
 
@@ -111,12 +136,10 @@ impl std::fmt::Debug for ToWorld {
         match self {
             Self::Join { id, state, .. } => write!(f, "JOIN({id}, {state:?})"),
             Self::JoinDisplay { .. } => f.write_str("JOIN(Display)"),
-            Self::UpdateVector {
-                id,
-                angle,
-                velocity,
-                ..
-            } => write!(f, "UPDATE_VECTOR({id}, {angle}, {velocity})"),
+            Self::UpdateVectors { shard, tick } => {
+                write!(f, "UPDATE_VECTOR(shard {shard}, tick {tick})")
+            }
+            Self::Leave { id, .. } => write!(f, "LEAVE({id})"),
             Self::Held { id, .. } => write!(f, "HELD({id})"),
             Self::Down(d) => write!(f, "DOWN({:?})", d.id),
         }
@@ -366,7 +389,7 @@ fn run_with(
         return Err(SimError::Invalid("the run needs at least one tick".into()));
     }
     let start = Instant::now();
-    let fut = run_world(scenario.clone(), config.clone(), recorder, observing);
+    let fut = run_world(scenario, config.clone(), recorder, observing);
     let (world, recorded, ticking_from, finished_at) = match config.runtime {
         RuntimeKind::Tokio => Runtime::tokio().block_on(fut)?,
         RuntimeKind::TokioCurrentThread => Runtime::tokio_current_thread().block_on(fut)?,
@@ -402,50 +425,36 @@ fn actor_err(what: &str) -> impl FnOnce(oneshot::error::RecvError) -> SimError +
     move |_| SimError::Actor(format!("the {what} ended without a result"))
 }
 
-/// Robots per supervisor: a tree of small supervisors rather than one with
-/// 100,000 children keeps each supervisor's bookkeeping short.
-const ROBOTS_PER_SUPERVISOR: usize = 256;
-
-/// Starts every robot under a two-level supervision tree: a root
-/// supervisor over shards of [`ROBOTS_PER_SUPERVISOR`] robots each. A
-/// killed robot is restarted by its shard's supervisor.
+/// Starts one keeper per shard under a supervisor, which starts a keeper
+/// again if it dies (its robots die with it, and the new one starts them
+/// again from the states the World holds).
 async fn start_robots(
     scenario: &Scenario,
     world: &Pid<ToWorld>,
+    boards: &[Arc<Board>],
 ) -> Result<Pid<actor_core::SupervisorMsg>, SimError> {
-    // Whether a robot's next start is its first: later starts are restarts,
-    // which ask the World for the state it holds.
-    let first_start: Arc<[AtomicBool]> = scenario
-        .robots()
-        .iter()
-        .map(|_| AtomicBool::new(true))
-        .collect();
     let mut root = Supervisor::new(Strategy::OneForOne).intensity(u32::MAX, Duration::from_secs(1));
-    for (shard_no, shard) in scenario.robots().chunks(ROBOTS_PER_SUPERVISOR).enumerate() {
-        let mut sup =
-            Supervisor::new(Strategy::OneForOne).intensity(u32::MAX, Duration::from_secs(1));
-        for (offset, spec) in shard.iter().enumerate() {
-            let index = shard_no * ROBOTS_PER_SUPERVISOR + offset;
-            let (id, initial) = (spec.id, spec.state);
-            let world = world.clone();
-            let first_start = Arc::clone(&first_start);
-            sup = sup.child(
-                ChildSpec::new(format!("robot-{id}"), move || {
-                    let world = world.clone();
-                    let first = first_start[index].swap(false, Ordering::Relaxed);
-                    let initial = first.then_some(initial);
-                    async move {
-                        Ok(AnyPid::from(spawn(move |ctx: Ctx<FromWorld>| {
-                            robot_body(ctx, id, world, initial)
-                        })))
-                    }
-                })
-                // A robot ends normally only when the World is gone.
-                .restart(Restart::Transient)
-                .shutdown(Shutdown::BrutalKill),
-            );
-        }
-        root = root.child(sup.child_spec(format!("robots-{shard_no}")));
+    for (board, specs) in boards.iter().zip(scenario.robots().chunks(SHARD_SIZE)) {
+        // The states the robots are created with, for the keeper's first
+        // start only: a keeper started again asks the World.
+        let initial: Vec<RobotState> = specs.iter().map(|s| s.state).collect();
+        let initial = Mutex::new(Some(initial));
+        let world = world.clone();
+        let board = Arc::clone(board);
+        let spec = ChildSpec::new(format!("robots-{}", board.shard()), move || {
+            let initial = initial.lock().ok().and_then(|mut i| i.take());
+            let (world, board) = (world.clone(), Arc::clone(&board));
+            async move {
+                let keeper = Spawn::new()
+                    .link()
+                    .spawn(move |ctx: Ctx<Left>| keeper(ctx, world, board, initial));
+                Ok(AnyPid::from(keeper))
+            }
+        })
+        // A keeper ends normally only when the World is gone.
+        .restart(Restart::Transient)
+        .shutdown(Shutdown::BrutalKill);
+        root = root.child(spec);
     }
     root.start()
         .await
@@ -453,7 +462,7 @@ async fn start_robots(
 }
 
 async fn run_world(
-    scenario: Scenario,
+    scenario: &Scenario,
     config: SimConfig,
     recorder: Recorder,
     observing: Option<Observing>,
@@ -473,7 +482,8 @@ async fn run_world(
     }
     let (world_done, world_result) = oneshot::channel();
     let (ticking_tx, ticking_rx) = oneshot::channel();
-    let core = WorldCore::new(&scenario);
+    let core = WorldCore::new(scenario);
+    let boards = core.boards().to_vec();
     let opts = config.clone();
     let world = spawn(move |ctx: Ctx<ToWorld>| world_body(ctx, core, opts, ticking_tx, world_done));
 
@@ -483,13 +493,15 @@ async fn run_world(
     let display =
         spawn(move |ctx: Ctx<FromWorld>| display_body(ctx, w, recorder, ticks, display_done));
 
-    let robots = start_robots(&scenario, &world).await?;
+    let robots = start_robots(scenario, &world, &boards).await?;
+    drop(boards);
 
     let ticking_from = ticking_rx.await.ok();
     let outcome = world_result.await.map_err(actor_err("World"))??;
     let finished_at = outcome.finished_at;
     let ticking_from = ticking_from.unwrap_or(finished_at);
     let recorded = display_result.await.map_err(actor_err("Display"))??;
+    // The World has ended: the robots' goodbyes go nowhere.
     robots.kill();
     display.kill();
     if let Some(s) = serving {
@@ -498,52 +510,154 @@ async fn run_world(
     Ok((outcome, recorded, ticking_from, finished_at))
 }
 
-/// The seed's `Robot`: joins, turns on `COLLISION`, turns and answers
-/// `UPDATE_VECTOR` on `WORLD_STATE`.
-async fn robot_body(
-    mut ctx: Ctx<FromWorld>,
-    id: RobotId,
+/// What the robots of one shard share: their board, the World and their keeper.
+struct Crew {
     world: Pid<ToWorld>,
-    initial: Option<RobotState>,
-) -> Result<(), SimError> {
-    let state = match initial {
-        Some(state) => state,
-        // A restart: the World holds the robot's last state. Boxed, so that
-        // the rare call does not make every robot's future larger.
-        None => match Box::pin(world.call(|reply| ToWorld::Held { id, reply }, HELD_TIMEOUT)).await
-        {
-            Ok(Some(state)) => state,
-            Ok(None) => return Err(SimError::UnknownRobot(id)),
-            // The World is gone: the run is over.
-            Err(_) => return Ok(()),
-        },
-    };
-    let me = ctx.id();
-    let join = ToWorld::Join {
-        id,
-        pid: ctx.pid(),
-        state,
-    };
-    if world.try_send(join).is_err() {
-        return Ok(());
+    keeper: Pid<Left>,
+    board: Arc<Board>,
+}
+
+/// A keeper's message: the robot in this slot of its shard has died.
+struct Left(u32);
+
+/// The robots a keeper started, killed when the keeper ends.
+struct Robots(Vec<Pid<FromWorld>>);
+
+impl Drop for Robots {
+    fn drop(&mut self) {
+        for robot in &self.0 {
+            robot.kill();
+        }
     }
-    let mut brain = RobotBrain::new(state.angle, state.velocity);
-    loop {
-        match ctx.recv().await {
-            Outgoing::Collision => brain.on_collision(),
-            Outgoing::WorldState(_) => {
-                let (angle, velocity) = brain.on_world_state();
-                let update = ToWorld::UpdateVector {
-                    id,
-                    from: me,
-                    angle,
-                    velocity,
-                };
-                if world.try_send(update).is_err() {
+}
+
+/// A shard's keeper: starts its robots (with `initial` states, or else the
+/// ones the World holds), starts again each robot that dies, and takes its
+/// robots down with it.
+async fn keeper(
+    mut ctx: Ctx<Left>,
+    world: Pid<ToWorld>,
+    board: Arc<Board>,
+    initial: Option<Vec<RobotState>>,
+) -> Result<(), SimError> {
+    let crew = Arc::new(Crew {
+        world,
+        keeper: ctx.pid(),
+        board,
+    });
+    let mut robots = Robots(Vec::with_capacity(crew.board.len()));
+    match initial {
+        Some(states) => {
+            for (slot, state) in (0..).zip(states) {
+                robots.0.push(Robot::spawn(&crew, slot, state));
+            }
+        }
+        None => {
+            for slot in (0..).take(crew.board.len()) {
+                let Some(state) = held(&crew, slot).await? else {
                     return Ok(());
+                };
+                robots.0.push(Robot::spawn(&crew, slot, state));
+            }
+        }
+    }
+    loop {
+        let Left(slot) = ctx.recv().await;
+        let Some(state) = held(&crew, slot).await? else {
+            return Ok(());
+        };
+        robots.0[slot as usize] = Robot::spawn(&crew, slot, state);
+    }
+}
+
+/// The state the World holds for the robot in `slot`; `None` when the
+/// World is gone (the run is over).
+async fn held(crew: &Crew, slot: u32) -> Result<Option<RobotState>, SimError> {
+    let id = crew.board.first() + slot;
+    match crew
+        .world
+        .call(|reply| ToWorld::Held { id, reply }, HELD_TIMEOUT)
+        .await
+    {
+        Ok(Some(state)) => Ok(Some(state)),
+        Ok(None) => Err(SimError::UnknownRobot(id)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// The seed's `Robot`: turns on `COLLISION`, turns and answers
+/// `UPDATE_VECTOR` on `WORLD_STATE`. It says goodbye as it is dropped.
+struct Robot {
+    ctx: Ctx<FromWorld>,
+    crew: Arc<Crew>,
+    /// Its slot in its shard.
+    slot: u32,
+    brain: RobotBrain,
+    /// It ended because the World is gone: no one to say goodbye to.
+    finished: bool,
+}
+
+impl Robot {
+    /// Spawns the robot of `slot` with `state`; it joins the World at once.
+    fn spawn(crew: &Arc<Crew>, slot: u32, state: RobotState) -> Pid<FromWorld> {
+        let crew = Arc::clone(crew);
+        spawn(move |ctx: Ctx<FromWorld>| {
+            // JOIN as the seed's robot sends it: as it is created.
+            let join = ToWorld::Join {
+                id: crew.board.first() + slot,
+                pid: ctx.pid(),
+                state,
+            };
+            let finished = crew.world.try_send(join).is_err();
+            let mut robot = Robot {
+                ctx,
+                crew,
+                slot,
+                brain: RobotBrain::new(state.angle, state.velocity),
+                finished,
+            };
+            // An `async` block, not an `async fn` taking the robot: that
+            // would hold it twice, as its argument and as its local.
+            async move {
+                while !robot.finished {
+                    let msg = robot.ctx.recv().await;
+                    robot.handle(msg);
+                }
+            }
+        })
+    }
+
+    fn handle(&mut self, msg: FromWorld) {
+        match msg {
+            Outgoing::Collision => self.brain.on_collision(),
+            Outgoing::WorldState(state) => {
+                let tick = state.tick;
+                // Done with the snapshot before answering: once every
+                // robot has dropped it, the World reuses its buffer.
+                drop(state);
+                let (angle, velocity) = self.brain.on_world_state();
+                let board = &self.crew.board;
+                if board.answer(self.slot as usize, tick, angle, velocity) {
+                    let shard = board.shard();
+                    let update = ToWorld::UpdateVectors { shard, tick };
+                    self.finished = self.crew.world.try_send(update).is_err();
                 }
             }
         }
+    }
+}
+
+impl Drop for Robot {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let leave = ToWorld::Leave {
+            id: self.crew.board.first() + self.slot,
+            from: self.ctx.id(),
+        };
+        let _ = self.crew.world.try_send(leave);
+        let _ = self.crew.keeper.try_send(Left(self.slot));
     }
 }
 
@@ -579,22 +693,7 @@ async fn display_body(
 
 struct World {
     core: WorldCore<Pid<FromWorld>>,
-    /// Current robot incarnations, for `Down`.
-    incarnations: HashMap<ProcessId, RobotId>,
-    /// The process id of each robot's current incarnation, by id - 1: checking
-    /// an `UPDATE_VECTOR` against it does not touch the robot's process.
-    current: Vec<Option<ProcessId>>,
     display: Option<Pid<FromWorld>>,
-}
-
-impl World {
-    fn current_mut(&mut self, id: RobotId) -> Result<&mut Option<ProcessId>, SimError> {
-        // A `match`, not `ok_or`: the error is built only on its own path.
-        match (id as usize).checked_sub(1) {
-            Some(i) if i < self.current.len() => Ok(&mut self.current[i]),
-            _ => Err(SimError::UnknownRobot(id)),
-        }
-    }
 }
 
 impl World {
@@ -602,44 +701,31 @@ impl World {
         match msg {
             ToWorld::Join { id, pid, state } => {
                 if let Some(old) = self.core.address(id).cloned() {
-                    // A restarted robot's JOIN can overtake the `Down` of
+                    // A restarted robot's JOIN can overtake the goodbye of
                     // its previous incarnation: that one is gone.
                     if old.id() != pid.id() {
-                        self.incarnations.remove(&old.id());
                         self.core.robot_down(id, &old)?;
                     }
                 }
-                let pid_id = pid.id();
-                self.core.join_robot(id, pid.clone(), state)?;
-                *self.current_mut(id)? = Some(pid_id);
-                self.incarnations.insert(pid_id, id);
-                ctx.monitor(&pid);
+                self.core.join_robot(id, pid, state)?;
             }
             ToWorld::JoinDisplay { pid } => {
                 ctx.monitor(&pid);
                 self.core.join_observer(pid.clone());
                 self.display = Some(pid);
             }
-            ToWorld::UpdateVector {
-                id,
-                from,
-                angle,
-                velocity,
-            } => {
-                if *self.current_mut(id)? == Some(from) {
-                    self.core.update_vector(id, angle, velocity)?;
+            ToWorld::UpdateVectors { shard, tick } => self.core.shard_answered(shard, tick),
+            ToWorld::Leave { id, from } => {
+                if let Some(pid) = self.core.address(id).filter(|p| p.id() == from) {
+                    let pid = pid.clone();
+                    self.core.robot_down(id, &pid)?;
                 }
             }
             ToWorld::Held { id, reply } => {
                 let _ = reply.send(self.core.held(id));
             }
             ToWorld::Down(down) => {
-                if let Some(id) = self.incarnations.remove(&down.id) {
-                    *self.current_mut(id)? = None;
-                    if let Some(pid) = self.core.address(id).cloned() {
-                        self.core.robot_down(id, &pid)?;
-                    }
-                } else if let Some(display) = self.display.take_if(|d| d.id() == down.id) {
+                if let Some(display) = self.display.take_if(|d| d.id() == down.id) {
                     self.core.observer_down(&display);
                 }
             }
@@ -657,9 +743,7 @@ async fn world_body(
     done: oneshot::Sender<Result<WorldOutcome, SimError>>,
 ) {
     let mut world = World {
-        current: vec![None; core.robot_count()],
         core,
-        incarnations: HashMap::new(),
         display: None,
     };
     let result = world_loop(&mut ctx, &mut world, &config, ticking).await;
@@ -692,10 +776,7 @@ async fn world_loop(
         // woken run while their mailboxes are still in cache.
         while world
             .core
-            .broadcast(BROADCAST_SLICE, |pid, msg| {
-                // A dead robot's Down is on its way; nothing to do here.
-                let _ = pid.try_send(msg);
-            })
+            .broadcast(BROADCAST_SLICE, |pid, msg| pid.try_send(msg).is_ok())
             .is_none()
         {
             actor_core::yield_now().await;

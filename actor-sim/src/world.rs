@@ -6,14 +6,34 @@
 //! callback. The process version in [`crate::sim`] wraps it in a receive
 //! loop; tests can drive it by hand.
 //!
+//! Robots answer `WORLD_STATE` in shards of [`SHARD_SIZE`]: each robot
+//! leaves its `UPDATE_VECTOR` on its shard's [`Board`], and the robot whose
+//! answer completes the shard tells the World with one message, which
+//! [`WorldCore::shard_answered`] takes. The World thus handles one message
+//! per shard and tick instead of one per robot, while every robot still
+//! receives its own messages and decides its own vector.
+//!
 //! The core is generic over the address type `A` of the joined actors (a
-//! `Pid` in the process version), and only needs to clone it.
+//! `Pid` in the process version), and only needs to clone and compare it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::error::SimError;
 use crate::rules::{self, RobotId, RobotState, Step};
 use crate::scenario::Scenario;
+
+/// Robots per shard: the robots that answer the World together (see
+/// [`Board`]).
+///
+/// # Examples
+///
+/// ```
+/// let world = actor_sim::world::WorldCore::<u32>::new(&actor_sim::Scenario::random(1000, 1)?);
+/// assert_eq!(world.boards().len(), 1000usize.div_ceil(actor_sim::world::SHARD_SIZE));
+/// # Ok::<(), actor_sim::SimError>(())
+/// ```
+pub const SHARD_SIZE: usize = 256;
 
 /// One robot in a `WORLD_STATE`: its id and what the World holds for it.
 ///
@@ -49,7 +69,7 @@ pub struct RobotRecord {
 /// for r in Scenario::seed().robots() {
 ///     world.join_robot(r.id, r.id, r.state)?;
 /// }
-/// let report = world.tick(|_, _| {});
+/// let report = world.tick(|_, _| true);
 /// let state = report.state;
 /// assert_eq!(state.tick, 0);
 /// assert_eq!(state.robots[3].state.y, 4.0); // robot 4 hit the top wall
@@ -86,6 +106,165 @@ pub enum Outgoing {
     WorldState(Arc<WorldState>),
 }
 
+/// One robot's answer on a [`Board`]: the vector, and the tick it answers
+/// (plus one; 0 before any answer).
+#[derive(Debug, Default)]
+struct Answer {
+    angle: AtomicU64,
+    velocity: AtomicU64,
+    tick: AtomicU64,
+}
+
+/// Where the robots of one shard leave their `UPDATE_VECTOR` answers.
+///
+/// Before sending a shard its `WORLD_STATE`s, the World arms the board
+/// with the number of answers it expects, plus one that it holds itself
+/// until it has sent them all. A robot answers with [`Board::answer`]; the
+/// one whose answer is the last the World waits for learns it from the
+/// return value and sends the World one message for the whole shard. A
+/// robot that dies without answering is counted off by the World.
+///
+/// # Examples
+///
+/// ```
+/// use actor_sim::{world::WorldCore, Scenario};
+///
+/// let s = Scenario::seed();
+/// let mut w = WorldCore::new(&s);
+/// for r in s.robots() { w.join_robot(r.id, r.id, r.state)?; }
+/// let report = w.tick(|_, _| true);
+/// let board = std::sync::Arc::clone(&w.boards()[0]);
+/// assert_eq!((board.shard(), board.first(), board.len()), (0, 1, 12));
+/// // Eleven answers, then the twelfth completes the shard.
+/// for slot in 0..11 {
+///     assert!(!board.answer(slot, report.state.tick, 90.0, 1.0));
+/// }
+/// assert!(board.answer(11, report.state.tick, 90.0, 1.0));
+/// w.shard_answered(0, report.state.tick);
+/// assert_eq!(w.outstanding(), 0);
+/// # Ok::<(), actor_sim::SimError>(())
+/// ```
+#[derive(Debug)]
+pub struct Board {
+    shard: u32,
+    first: RobotId,
+    /// Answers still missing, plus the World's own while it sends.
+    remaining: AtomicU32,
+    answers: Box<[Answer]>,
+}
+
+impl Board {
+    fn new(shard: u32, first: RobotId, len: usize) -> Self {
+        Self {
+            shard,
+            first,
+            remaining: AtomicU32::new(0),
+            answers: (0..len).map(|_| Answer::default()).collect(),
+        }
+    }
+
+    /// The shard's number, from 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = actor_sim::world::WorldCore::<u32>::new(&actor_sim::Scenario::random(300, 1)?);
+    /// assert_eq!(w.boards()[1].shard(), 1);
+    /// # Ok::<(), actor_sim::SimError>(())
+    /// ```
+    #[must_use]
+    pub fn shard(&self) -> u32 {
+        self.shard
+    }
+
+    /// The id of the shard's first robot (in slot 0); slot `i` holds robot
+    /// `first() + i`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = actor_sim::world::WorldCore::<u32>::new(&actor_sim::Scenario::random(300, 1)?);
+    /// assert_eq!(w.boards()[1].first(), 257);
+    /// # Ok::<(), actor_sim::SimError>(())
+    /// ```
+    #[must_use]
+    pub fn first(&self) -> RobotId {
+        self.first
+    }
+
+    /// How many robots the shard has.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = actor_sim::world::WorldCore::<u32>::new(&actor_sim::Scenario::random(300, 1)?);
+    /// assert_eq!((w.boards()[0].len(), w.boards()[1].len()), (256, 44));
+    /// # Ok::<(), actor_sim::SimError>(())
+    /// ```
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// Always false: a shard has at least one robot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = actor_sim::world::WorldCore::<u32>::new(&actor_sim::Scenario::seed());
+    /// assert!(!w.boards()[0].is_empty());
+    /// ```
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty()
+    }
+
+    /// `UPDATE_VECTOR` from the robot in `slot`, answering the
+    /// `WORLD_STATE` of `tick`. Returns whether it was the last answer the
+    /// World waited for in this shard: the robot then tells the World, with
+    /// one message for the shard (see [`WorldCore::shard_answered`]).
+    ///
+    /// # Panics
+    ///
+    /// If `slot` is not below [`len`](Self::len).
+    ///
+    /// # Examples
+    ///
+    /// See [`Board`].
+    pub fn answer(&self, slot: usize, tick: u64, angle: f64, velocity: f64) -> bool {
+        let a = &self.answers[slot];
+        a.angle.store(angle.to_bits(), Ordering::Relaxed);
+        a.velocity.store(velocity.to_bits(), Ordering::Relaxed);
+        a.tick.store(tick + 1, Ordering::Relaxed);
+        // Release: the World, which acquires the count once it reaches 0
+        // (or receives the message of the robot that brought it there),
+        // sees every answer written before.
+        self.remaining.fetch_sub(1, Ordering::AcqRel) == 1
+    }
+
+    /// The answer in `slot` to the `WORLD_STATE` of `tick`, if it came.
+    fn answer_for(&self, slot: usize, tick: u64) -> Option<(f64, f64)> {
+        let a = &self.answers[slot];
+        (a.tick.load(Ordering::Relaxed) == tick + 1).then(|| {
+            (
+                f64::from_bits(a.angle.load(Ordering::Relaxed)),
+                f64::from_bits(a.velocity.load(Ordering::Relaxed)),
+            )
+        })
+    }
+
+    /// Expects `n` answers, and holds one more until [`release`](Self::release).
+    fn arm(&self, n: u32) {
+        self.remaining.store(n + 1, Ordering::Release);
+    }
+
+    /// Counts off `n` answers that will not come (or the World's own);
+    /// `true` if that completed the shard.
+    fn release(&self, n: u32) -> bool {
+        self.remaining.fetch_sub(n, Ordering::AcqRel) == n
+    }
+}
+
 /// What [`WorldCore::tick`] did.
 ///
 /// # Examples
@@ -96,7 +275,7 @@ pub enum Outgoing {
 /// let s = Scenario::seed();
 /// let mut w = WorldCore::new(&s);
 /// for r in s.robots() { w.join_robot(r.id, r.id, r.state)?; }
-/// let report = w.tick(|_, _| {});
+/// let report = w.tick(|_, _| true);
 /// assert_eq!(report.state.tick, 0);
 /// assert!(report.collisions >= 1); // robot 4 at least
 /// # Ok::<(), actor_sim::SimError>(())
@@ -119,7 +298,7 @@ pub struct TickReport {
 /// let s = Scenario::seed();
 /// let mut w = WorldCore::new(&s);
 /// for r in s.robots() { w.join_robot(r.id, r.id, r.state)?; }
-/// w.tick(|_, _| {});
+/// w.tick(|_, _| true);
 /// let stats = w.stats();
 /// assert_eq!(stats.ticks, 1);
 /// assert_eq!(stats.messages, 12 + 12 + stats.collisions); // JOINs, WORLD_STATEs, COLLISIONs
@@ -132,7 +311,7 @@ pub struct WorldStats {
     /// `COLLISION`s sent.
     pub collisions: u64,
     /// Messages the World sent and handled: `JOIN`, `WORLD_STATE`,
-    /// `COLLISION`, `UPDATE_VECTOR`.
+    /// `COLLISION`, and one `UPDATE_VECTOR` per robot that answered.
     pub messages: u64,
     /// Robots that joined again after their process died.
     pub rejoins: u64,
@@ -140,25 +319,36 @@ pub struct WorldStats {
     pub downs: u64,
 }
 
-#[derive(Debug, Clone)]
-struct Held<A> {
-    state: RobotState,
-    /// The robot's current process, when it is joined.
-    addr: Option<A>,
-    /// Whether it has joined at least once.
-    ever_joined: bool,
-    /// Whether the World waits for its `UPDATE_VECTOR`.
-    awaited: bool,
-    /// Whether it hit a wall this tick.
-    collided: bool,
+/// The robot's process is joined.
+const JOINED: u8 = 1;
+/// It has joined at least once.
+const EVER_JOINED: u8 = 2;
+/// The World waits for its answer this tick.
+const AWAITED: u8 = 4;
+/// It hit a wall this tick.
+const COLLIDED: u8 = 8;
+
+/// The World's side of one shard in the current tick.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shard {
+    /// Joined robots.
+    joined: u32,
+    /// `WORLD_STATE`s delivered this tick.
+    sent: u32,
+    /// Robots among them that died without answering.
+    unanswered: u32,
+    /// Whether the World still waits for the shard's answers.
+    waiting: bool,
 }
 
 /// A tick whose `WORLD_STATE` is being sent.
 #[derive(Debug, Clone)]
 struct Broadcast {
     state: Arc<WorldState>,
-    /// Index of the next robot to send to.
+    /// The next shard to send to.
     next: usize,
+    /// Whether the observers have been sent the snapshot.
+    observed: bool,
     collisions: u64,
 }
 
@@ -167,17 +357,24 @@ struct Broadcast {
 ///
 /// Robots are kept in id order, which is their join order. A robot whose
 /// process is down stays in the world, frozen, until it joins again.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct WorldCore<A> {
-    robots: Vec<Held<A>>,
+    /// What the World holds for every robot: the last `WORLD_STATE` (or,
+    /// before tick 0, the states robots joined with). Its buffer is reused
+    /// for the next tick once every receiver has dropped it.
+    state: Arc<WorldState>,
+    /// Each robot's current process, when it is joined.
+    members: Vec<Option<A>>,
+    /// Each robot's flags: [`JOINED`], [`AWAITED`], ...
+    flags: Vec<u8>,
+    boards: Vec<Arc<Board>>,
+    shards: Vec<Shard>,
     observers: Vec<A>,
     joined: usize,
+    /// Shards whose answers are missing.
     outstanding: usize,
     tick: u64,
     stats: WorldStats,
-    /// The last `WORLD_STATE`: once every receiver has dropped it, its
-    /// buffer is reused for the next one.
-    last: Option<Arc<WorldState>>,
     /// The tick being broadcast, between `begin_tick` and the end of `broadcast`.
     broadcast: Option<Broadcast>,
 }
@@ -193,35 +390,57 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     /// ```
     #[must_use]
     pub fn new(scenario: &Scenario) -> Self {
+        let n = scenario.len();
         let robots = scenario
             .robots()
             .iter()
-            .map(|r| Held {
+            .map(|r| RobotRecord {
+                id: r.id,
                 state: r.state,
-                addr: None,
-                ever_joined: false,
-                awaited: false,
-                collided: false,
             })
             .collect();
+        let boards = (0..n.div_ceil(SHARD_SIZE))
+            .map(|s| {
+                let len = SHARD_SIZE.min(n - s * SHARD_SIZE);
+                Arc::new(Board::new(s as u32, (s * SHARD_SIZE) as RobotId + 1, len))
+            })
+            .collect::<Vec<_>>();
         Self {
-            robots,
+            state: Arc::new(WorldState { tick: 0, robots }),
+            members: vec![None; n],
+            flags: vec![0; n],
+            shards: vec![Shard::default(); boards.len()],
+            boards,
             observers: Vec::new(),
             joined: 0,
             outstanding: 0,
             tick: 0,
             stats: WorldStats::default(),
-            last: None,
             broadcast: None,
         }
     }
 
-    fn slot(&mut self, id: RobotId) -> Result<&mut Held<A>, SimError> {
+    fn index(&self, id: RobotId) -> Result<usize, SimError> {
         // A `match`, not `ok_or`: the error is built only on its own path.
         match usize::try_from(id).ok().and_then(|i| i.checked_sub(1)) {
-            Some(i) if i < self.robots.len() => Ok(&mut self.robots[i]),
+            Some(i) if i < self.members.len() => Ok(i),
             _ => Err(SimError::UnknownRobot(id)),
         }
+    }
+
+    /// The answer boards, one per shard of [`SHARD_SIZE`] robots in id
+    /// order; robot `id` answers in slot `(id - 1) % SHARD_SIZE` of board
+    /// `(id - 1) / SHARD_SIZE`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let w = actor_sim::world::WorldCore::<u32>::new(&actor_sim::Scenario::seed());
+    /// assert_eq!(w.boards().len(), 1);
+    /// ```
+    #[must_use]
+    pub fn boards(&self) -> &[Arc<Board>] {
+        &self.boards
     }
 
     /// `JOIN` from a robot: it is now at `addr`, with `state`.
@@ -249,20 +468,21 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     /// ```
     pub fn join_robot(&mut self, id: RobotId, addr: A, state: RobotState) -> Result<(), SimError> {
         self.stats.messages += 1;
-        let slot = self.slot(id)?;
-        if slot.addr.is_some() {
+        let i = self.index(id)?;
+        if self.members[i].is_some() {
             return Err(SimError::AlreadyJoined(id));
         }
-        let rejoin = slot.ever_joined;
-        if !rejoin {
-            slot.state = state;
-        }
-        slot.addr = Some(addr);
-        slot.ever_joined = true;
-        self.joined += 1;
-        if rejoin {
+        let flags = &mut self.flags[i];
+        if *flags & EVER_JOINED == 0 {
+            // Copies the states only if a receiver still holds them.
+            Arc::make_mut(&mut self.state).robots[i].state = state;
+        } else {
             self.stats.rejoins += 1;
         }
+        *flags |= JOINED | EVER_JOINED;
+        self.members[i] = Some(addr);
+        self.shards[i / SHARD_SIZE].joined += 1;
+        self.joined += 1;
         Ok(())
     }
 
@@ -312,65 +532,70 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     /// let s = Scenario::seed();
     /// let mut w = WorldCore::new(&s);
     /// for r in s.robots() { w.join_robot(r.id, r.id, r.state)?; }
-    /// w.tick(|_, _| {});
-    /// assert_eq!(w.outstanding(), 12);
-    /// assert!(w.robot_down(3, &3)?);
-    /// assert_eq!(w.outstanding(), 11);
-    /// assert!(!w.robot_down(3, &3)?);
+    /// w.tick(|_, _| true);
+    /// for slot in 0..11 {
+    ///     w.boards()[0].answer(slot, 0, 0.0, 1.0);
+    /// }
+    /// assert_eq!(w.outstanding(), 1);
+    /// // Robot 12 dies without answering: the shard is complete.
+    /// assert!(w.robot_down(12, &12)?);
+    /// assert_eq!(w.outstanding(), 0);
+    /// assert!(!w.robot_down(12, &12)?);
     /// # Ok::<(), actor_sim::SimError>(())
     /// ```
     pub fn robot_down(&mut self, id: RobotId, addr: &A) -> Result<bool, SimError> {
-        let slot = self.slot(id)?;
-        if slot.addr.as_ref() != Some(addr) {
+        let i = self.index(id)?;
+        if self.members[i].as_ref() != Some(addr) {
             return Ok(false);
         }
-        slot.addr = None;
-        let was_awaited = std::mem::replace(&mut slot.awaited, false);
+        self.members[i] = None;
+        let flags = std::mem::replace(&mut self.flags[i], EVER_JOINED);
+        let s = i / SHARD_SIZE;
+        self.shards[s].joined -= 1;
         self.joined -= 1;
-        if was_awaited {
-            self.outstanding -= 1;
-        }
         self.stats.downs += 1;
+        // Awaited: a tick was sent, and `self.tick` is past it.
+        if flags & AWAITED != 0
+            && self.boards[s]
+                .answer_for(i % SHARD_SIZE, self.tick - 1)
+                .is_none()
+        {
+            self.shards[s].unanswered += 1;
+            if self.boards[s].release(1) {
+                self.complete(s);
+            }
+        }
         Ok(true)
     }
 
-    /// `UPDATE_VECTOR` from robot `id`: the angle and velocity to use next tick.
-    ///
-    /// # Errors
-    ///
-    /// [`SimError::UnknownRobot`] for an id outside the scenario.
+    /// The message of the robot whose answer completed shard `shard` for
+    /// the `WORLD_STATE` of `tick` (see [`Board::answer`]). A message for
+    /// another tick, or for a shard not waited for, is ignored.
     ///
     /// # Examples
     ///
-    /// ```
-    /// use actor_sim::{world::WorldCore, Scenario};
-    ///
-    /// let s = Scenario::seed();
-    /// let mut w = WorldCore::new(&s);
-    /// for r in s.robots() { w.join_robot(r.id, r.id, r.state)?; }
-    /// w.tick(|_, _| {});
-    /// w.update_vector(4, 73.5, 10.0)?;
-    /// assert_eq!(w.held(4).unwrap().angle, 73.5);
-    /// assert_eq!(w.outstanding(), 11);
-    /// # Ok::<(), actor_sim::SimError>(())
-    /// ```
-    pub fn update_vector(
-        &mut self,
-        id: RobotId,
-        angle: f64,
-        velocity: f64,
-    ) -> Result<(), SimError> {
-        self.stats.messages += 1;
-        let slot = self.slot(id)?;
-        slot.state.angle = angle;
-        slot.state.velocity = velocity;
-        if std::mem::replace(&mut slot.awaited, false) {
-            self.outstanding -= 1;
+    /// See [`Board`].
+    pub fn shard_answered(&mut self, shard: u32, tick: u64) {
+        let s = shard as usize;
+        if tick + 1 == self.tick && self.shards.get(s).is_some_and(|sh| sh.waiting) {
+            self.complete(s);
         }
-        Ok(())
     }
 
-    /// The state the World holds for robot `id`.
+    /// Every answer of shard `s` is in, or will never come.
+    fn complete(&mut self, s: usize) {
+        let shard = &mut self.shards[s];
+        shard.waiting = false;
+        self.outstanding -= 1;
+        self.stats.messages += u64::from(shard.sent - shard.unanswered);
+        let end = self.members.len().min((s + 1) * SHARD_SIZE);
+        for f in &mut self.flags[s * SHARD_SIZE..end] {
+            *f &= !AWAITED;
+        }
+    }
+
+    /// The state the World holds for robot `id`, with the answer it gave
+    /// to the last `WORLD_STATE`, if any.
     ///
     /// # Examples
     ///
@@ -381,8 +606,17 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     /// ```
     #[must_use]
     pub fn held(&self, id: RobotId) -> Option<RobotState> {
-        let index = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.robots.get(index).map(|h| h.state)
+        let i = self.index(id).ok()?;
+        let mut state = self.state.robots[i].state;
+        let answer = self
+            .tick
+            .checked_sub(1)
+            .and_then(|last| self.boards[i / SHARD_SIZE].answer_for(i % SHARD_SIZE, last));
+        if let Some((angle, velocity)) = answer {
+            state.angle = angle;
+            state.velocity = velocity;
+        }
+        Some(state)
     }
 
     /// The current address of robot `id`, when it is joined.
@@ -395,8 +629,7 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     /// ```
     #[must_use]
     pub fn address(&self, id: RobotId) -> Option<&A> {
-        let index = usize::try_from(id).ok()?.checked_sub(1)?;
-        self.robots.get(index)?.addr.as_ref()
+        self.members.get(self.index(id).ok()?)?.as_ref()
     }
 
     /// Whether every robot of the scenario is joined now.
@@ -409,7 +642,7 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     /// ```
     #[must_use]
     pub fn all_joined(&self) -> bool {
-        self.joined == self.robots.len()
+        self.joined == self.members.len()
     }
 
     /// How many robots are joined now.
@@ -435,10 +668,10 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     /// ```
     #[must_use]
     pub fn robot_count(&self) -> usize {
-        self.robots.len()
+        self.members.len()
     }
 
-    /// How many robots still have to answer the last `WORLD_STATE`.
+    /// How many shards still owe answers to the last `WORLD_STATE`.
     ///
     /// # Examples
     ///
@@ -477,10 +710,12 @@ impl<A: Clone + PartialEq> WorldCore<A> {
         self.stats
     }
 
-    /// One tick: move every joined robot in join order, `send` `COLLISION`
-    /// to those that hit a wall, then `send` the `WORLD_STATE` to every
-    /// joined robot and observer, and wait for the joined robots' answers
-    /// (see [`outstanding`](Self::outstanding)).
+    /// One tick: move every joined robot in join order, `send` the
+    /// `WORLD_STATE` to every observer, `COLLISION` to the robots that hit
+    /// a wall and the `WORLD_STATE` to every joined robot, and wait for the joined robots' answers
+    /// (see [`outstanding`](Self::outstanding)). `send` returns whether the
+    /// message was delivered: a robot it was not delivered to is dead, and
+    /// not waited for.
     ///
     /// The caller should tick only when [`outstanding`](Self::outstanding)
     /// is 0; answers still missing from an earlier tick are no longer waited for.
@@ -496,12 +731,13 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     /// let mut collided = Vec::new();
     /// let report = w.tick(|to, msg| {
     ///     if let Outgoing::Collision = msg { collided.push(*to) }
+    ///     true
     /// });
     /// assert!(collided.contains(&4));
     /// assert_eq!(report.collisions, collided.len() as u64);
     /// # Ok::<(), actor_sim::SimError>(())
     /// ```
-    pub fn tick(&mut self, mut send: impl FnMut(&A, Outgoing)) -> TickReport {
+    pub fn tick(&mut self, mut send: impl FnMut(&A, Outgoing) -> bool) -> TickReport {
         self.begin_tick();
         loop {
             if let Some(report) = self.broadcast(usize::MAX, &mut send) {
@@ -510,76 +746,82 @@ impl<A: Clone + PartialEq> WorldCore<A> {
         }
     }
 
-    /// The first half of [`tick`](Self::tick): moves every joined robot in
-    /// join order and builds the tick's `WORLD_STATE`, sending nothing yet.
-    /// Follow it with [`broadcast`](Self::broadcast) until that returns the
-    /// report; handle no incoming message in between.
+    /// The first half of [`tick`](Self::tick): takes the answers to the
+    /// last `WORLD_STATE`, moves every joined robot in join order and
+    /// builds the tick's `WORLD_STATE`, sending nothing yet. Follow it with
+    /// [`broadcast`](Self::broadcast) until that returns the report; handle
+    /// no incoming message in between.
     ///
     /// # Examples
     ///
     /// ```
     /// use actor_sim::{world::WorldCore, Scenario};
     ///
-    /// let s = Scenario::seed();
+    /// let s = Scenario::random(600, 1)?;
     /// let mut w = WorldCore::new(&s);
     /// for r in s.robots() { w.join_robot(r.id, r.id, r.state)?; }
     /// let state = w.begin_tick();
-    /// assert_eq!(state.robots[3].state.y, 4.0);
+    /// assert_eq!(state.robots.len(), 600);
     /// let mut sent = 0;
-    /// // Five robots at a time: 12 WORLD_STATEs and some COLLISIONs.
+    /// // 300 robots at a time: 600 WORLD_STATEs and some COLLISIONs.
     /// let report = loop {
-    ///     if let Some(r) = w.broadcast(5, |_, _| sent += 1) { break r }
+    ///     if let Some(r) = w.broadcast(300, |_, _| { sent += 1; true }) { break r }
     /// };
-    /// assert_eq!(sent, 12 + report.collisions);
-    /// assert_eq!(w.outstanding(), 12);
+    /// assert_eq!(sent, 600 + report.collisions);
+    /// assert_eq!(w.outstanding(), 3); // three shards
     /// # Ok::<(), actor_sim::SimError>(())
     /// ```
     pub fn begin_tick(&mut self) -> Arc<WorldState> {
+        let next = self.tick;
+        // The tick whose answers are in, if any.
+        let last = next.checked_sub(1);
+        let mut robots = match Arc::get_mut(&mut self.state) {
+            Some(state) => std::mem::take(&mut state.robots),
+            None => self.state.robots.clone(),
+        };
         let mut collisions = 0;
-        let mut records = self
-            .last
-            .take()
-            .and_then(|mut last| Arc::get_mut(&mut last).map(|s| std::mem::take(&mut s.robots)))
-            .unwrap_or_default();
-        records.clear();
-        records.reserve(self.robots.len());
-        for (held, id) in self.robots.iter_mut().zip(1..) {
-            held.collided = false;
-            if held.addr.is_some() {
-                match rules::step(&held.state) {
-                    Step::Moved { x, y } => {
-                        held.state.x = x;
-                        held.state.y = y;
-                    }
-                    Step::Collided => {
-                        collisions += 1;
-                        held.collided = true;
+        let shards = robots
+            .chunks_mut(SHARD_SIZE)
+            .zip(self.flags.chunks_mut(SHARD_SIZE));
+        for ((records, flags), board) in shards.zip(&self.boards) {
+            for (slot, (record, flags)) in records.iter_mut().zip(flags).enumerate() {
+                let state = &mut record.state;
+                if let Some((angle, velocity)) = last.and_then(|t| board.answer_for(slot, t)) {
+                    state.angle = angle;
+                    state.velocity = velocity;
+                }
+                *flags &= !(AWAITED | COLLIDED);
+                if *flags & JOINED != 0 {
+                    match rules::step(state) {
+                        Step::Moved { x, y } => {
+                            state.x = x;
+                            state.y = y;
+                        }
+                        Step::Collided => {
+                            collisions += 1;
+                            *flags |= COLLIDED;
+                        }
                     }
                 }
             }
-            held.awaited = false;
-            records.push(RobotRecord {
-                id,
-                state: held.state,
-            });
         }
-        let state = Arc::new(WorldState {
-            tick: self.tick,
-            robots: records,
-        });
+        self.state = Arc::new(WorldState { tick: next, robots });
         self.outstanding = 0;
         self.broadcast = Some(Broadcast {
-            state: Arc::clone(&state),
+            state: Arc::clone(&self.state),
             next: 0,
+            observed: false,
             collisions,
         });
-        state
+        Arc::clone(&self.state)
     }
 
-    /// The second half of [`tick`](Self::tick): sends `COLLISION` (to
-    /// robots that hit a wall) and then `WORLD_STATE` to at most `robots`
-    /// more robots, in join order. Once every robot has been served it sends
-    /// the `WORLD_STATE` to the observers and returns the tick's report.
+    /// The second half of [`tick`](Self::tick): sends the `WORLD_STATE` to
+    /// the observers (the first time), then `COLLISION` (to robots that hit
+    /// a wall) and `WORLD_STATE` to the robots of the next shards, in join
+    /// order, until at least `robots` more robots have been served. Once
+    /// every robot has been served it returns the tick's report. `send`
+    /// returns whether the message was delivered.
     ///
     /// Sending in slices lets a process yield between them, so that robots
     /// run while what the World just touched is still in cache.
@@ -594,43 +836,66 @@ impl<A: Clone + PartialEq> WorldCore<A> {
     pub fn broadcast(
         &mut self,
         robots: usize,
-        mut send: impl FnMut(&A, Outgoing),
+        mut send: impl FnMut(&A, Outgoing) -> bool,
     ) -> Option<TickReport> {
-        let cast = self
-            .broadcast
-            .as_mut()
-            .expect("broadcast without begin_tick");
-        let end = cast.next.saturating_add(robots).min(self.robots.len());
-        let mut outstanding = 0;
-        let mut sent = 0;
-        for held in &mut self.robots[cast.next..end] {
-            if let Some(addr) = &held.addr {
-                if held.collided {
-                    send(addr, Outgoing::Collision);
-                    sent += 1;
+        let mut cast = self.broadcast.take().expect("broadcast without begin_tick");
+        if !cast.observed {
+            cast.observed = true;
+            // Observers first, as in the seed, where the Display joins
+            // before the robots: it is then most likely done with the
+            // snapshot by the time the robots are, and the next tick can
+            // reuse its buffer.
+            for observer in &self.observers {
+                if send(observer, Outgoing::WorldState(Arc::clone(&cast.state))) {
+                    self.stats.messages += 1;
                 }
-                send(addr, Outgoing::WorldState(Arc::clone(&cast.state)));
-                held.awaited = true;
-                outstanding += 1;
             }
         }
-        cast.next = end;
-        self.outstanding += outstanding;
-        self.stats.messages += sent + outstanding as u64;
-        if end < self.robots.len() {
+        let mut served = 0;
+        while cast.next < self.boards.len() && served < robots {
+            let s = cast.next;
+            cast.next += 1;
+            let len = self.boards[s].len();
+            served += len;
+            let joined = self.shards[s].joined;
+            self.boards[s].arm(joined);
+            let mut sent = 0;
+            let mut collisions = 0;
+            let range = s * SHARD_SIZE..s * SHARD_SIZE + len;
+            let members = self.members[range.clone()].iter();
+            for (addr, flags) in members.zip(&mut self.flags[range]) {
+                let Some(addr) = addr else { continue };
+                if *flags & COLLIDED != 0 && send(addr, Outgoing::Collision) {
+                    collisions += 1;
+                }
+                if send(addr, Outgoing::WorldState(Arc::clone(&cast.state))) {
+                    *flags |= AWAITED;
+                    sent += 1;
+                }
+            }
+            self.shards[s] = Shard {
+                joined,
+                sent,
+                unanswered: 0,
+                waiting: true,
+            };
+            self.outstanding += 1;
+            self.stats.messages += collisions + u64::from(sent);
+            // The World's own count, and those of robots found dead.
+            if self.boards[s].release(1 + joined - sent) {
+                self.complete(s);
+            }
+        }
+        if cast.next < self.boards.len() {
+            self.broadcast = Some(cast);
             return None;
         }
         let Broadcast {
             state, collisions, ..
-        } = self.broadcast.take()?;
-        for observer in &self.observers {
-            send(observer, Outgoing::WorldState(Arc::clone(&state)));
-            self.stats.messages += 1;
-        }
+        } = cast;
         self.tick += 1;
         self.stats.ticks += 1;
         self.stats.collisions += collisions;
-        self.last = Some(Arc::clone(&state));
         Some(TickReport { state, collisions })
     }
 }
@@ -655,10 +920,14 @@ mod tests {
             world.join_robot(r.id, r.id, r.state).unwrap();
         }
         world.join_observer(0);
+        let board = Arc::clone(&world.boards()[0]);
         let mut states = Vec::new();
         for _ in 0..2 {
             let mut inbox: Vec<(u32, Outgoing)> = Vec::new();
-            world.tick(|to, m| inbox.push((*to, m)));
+            world.tick(|to, m| {
+                inbox.push((*to, m));
+                true
+            });
             for (to, m) in inbox {
                 if to == 0 {
                     if let Outgoing::WorldState(st) = m {
@@ -669,9 +938,12 @@ mod tests {
                 let brain = &mut brains[to as usize - 1];
                 match m {
                     Outgoing::Collision => brain.on_collision(),
-                    Outgoing::WorldState(_) => {
+                    Outgoing::WorldState(st) => {
                         let (a, v) = brain.on_world_state();
-                        world.update_vector(to, a, v).unwrap();
+                        if board.answer(to as usize - 1, st.tick, a, v) {
+                            assert_eq!(to, 12, "the last robot completes the shard");
+                            world.shard_answered(0, st.tick);
+                        }
                     }
                 }
             }
@@ -701,16 +973,22 @@ mod tests {
         for r in s.robots() {
             world.join_robot(r.id, r.id, r.state).unwrap();
         }
-        world.tick(|_, _| {});
+        world.tick(|_, _| true);
         let before = world.held(1).unwrap();
         assert!(world.robot_down(1, &1).unwrap());
-        for id in 2..=12 {
-            world.update_vector(id, 0.0, 0.0).unwrap();
+        let board = Arc::clone(&world.boards()[0]);
+        for slot in 1..11 {
+            assert!(!board.answer(slot, 0, 0.0, 0.0));
         }
+        assert!(board.answer(11, 0, 0.0, 0.0), "robot 1 is not waited for");
+        world.shard_answered(0, 0);
         assert_eq!(world.outstanding(), 0);
-        let report = world.tick(|to, _| assert_ne!(*to, 1));
+        let report = world.tick(|to, _| {
+            assert_ne!(*to, 1);
+            true
+        });
         assert_eq!(report.state.robots[0].state, before);
-        assert_eq!(world.outstanding(), 11);
+        assert_eq!(world.outstanding(), 1);
         // The rejoining robot's state is older: the World's record wins.
         let stale = RobotState::new(1.0, 1.0, 1.0, 1.0);
         world.join_robot(1, 100, stale).unwrap();
@@ -719,5 +997,46 @@ mod tests {
         assert!(world.all_joined());
         // A stale down from the old incarnation changes nothing.
         assert!(!world.robot_down(1, &1).unwrap());
+    }
+
+    #[test]
+    fn answer_of_a_robot_that_died_counts() {
+        let s = Scenario::seed();
+        let mut world = WorldCore::new(&s);
+        for r in s.robots() {
+            world.join_robot(r.id, r.id, r.state).unwrap();
+        }
+        world.tick(|_, _| true);
+        let board = Arc::clone(&world.boards()[0]);
+        assert!(!board.answer(0, 0, 200.0, 7.0));
+        // Robot 1 answered, then died: its answer is the World's.
+        assert!(world.robot_down(1, &1).unwrap());
+        assert_eq!(
+            world.held(1).map(|r| (r.angle, r.velocity)),
+            Some((200.0, 7.0))
+        );
+        for slot in 1..12 {
+            let last = board.answer(slot, 0, 0.0, 1.0);
+            assert_eq!(last, slot == 11);
+        }
+        world.shard_answered(0, 0);
+        assert_eq!(world.outstanding(), 0);
+        // 12 JOINs, 12 WORLD_STATEs, the collisions, 12 UPDATE_VECTORs.
+        let st = world.stats();
+        assert_eq!(st.messages, 36 + st.collisions);
+        let report = world.tick(|_, _| true);
+        assert_eq!(report.state.robots[0].state.angle, 200.0);
+    }
+
+    #[test]
+    fn undelivered_world_state_is_not_waited_for() {
+        let s = Scenario::seed();
+        let mut world = WorldCore::new(&s);
+        for r in s.robots() {
+            world.join_robot(r.id, r.id, r.state).unwrap();
+        }
+        // Every robot is dead already: the shard completes at once.
+        world.tick(|_, _| false);
+        assert_eq!(world.outstanding(), 0);
     }
 }

@@ -552,14 +552,18 @@ fn notes(plan: &Plan, counts: &Counts, results: &Results, versions: &Versions) -
          like with like."
             .to_string(),
         format!(
-            "robot-world (actor-core only; n/a for the peers, which have no robot world): actor-sim {} \
-             random robots (seed fixed) for {} ticks as World, Robot and Display processes via `actor_sim::run` \
-             on actor-core's `Runtime::tokio()` (one worker per core) or `Runtime::tokio_current_thread()`, rate \
-             from actor-sim's own ticking time (tick 0 to the World's end; the setup that spawns and joins the \
-             robots is left out, as actor-sim leaves it out); robot-world-vs-loop: that \
-             rate ÷ the rate of `actor_sim::plain::run` over the same scenario in the same process (the \
-             collisions are checked equal).",
-            counts.robot_world_robots, counts.robot_world_ticks
+            "robot-world and robot-world-1m (actor-core only; n/a for the peers, which have no robot world): \
+             actor-sim with {} and {} random robots (seed fixed) for {} and {} ticks as World, Robot and \
+             Display processes via `actor_sim::run` on actor-core's `Runtime::tokio()` (one worker per core) or \
+             `Runtime::tokio_current_thread()`, rate from actor-sim's own ticking time (tick 0 to the World's \
+             end; the setup that spawns and joins the robots is left out, as actor-sim leaves it out, and is \
+             the -setup column); -vs-loop: that rate ÷ the rate of `actor_sim::plain::run` over the same \
+             scenario in the same process (the collisions are checked equal); -rss: peak RSS (VmHWM) of the \
+             OS process once the world has run, before the plain loop.",
+            counts.robot_world_robots,
+            counts.robot_world_1m_robots,
+            counts.robot_world_ticks,
+            counts.robot_world_1m_ticks
         ),
         "spawn-memory: growth of peak RSS (VmHWM) over the spawn workload ÷ processes; skynet-rss: peak RSS of the \
          whole OS process. ask-p99: 99th percentile of one ask, timed one clock read per ask."
@@ -598,7 +602,12 @@ pub(crate) fn format_value(metric: Metric, v: f64) -> String {
         | Metric::AskP99
         | Metric::Skynet
         | Metric::SkynetRss
-        | Metric::RobotWorldVsLoop => sig3(v),
+        | Metric::RobotWorldVsLoop
+        | Metric::RobotWorldSetup
+        | Metric::RobotWorldRss
+        | Metric::RobotWorld1mVsLoop
+        | Metric::RobotWorld1mSetup
+        | Metric::RobotWorld1mRss => sig3(v),
         _ => si(v),
     }
 }

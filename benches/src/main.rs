@@ -181,6 +181,10 @@ mod tests {
         assert_eq!(c.skynet_leaves, 1_000_000);
         assert_eq!(c.skynet_sum(), 499_999_500_000);
         assert_eq!((c.robot_world_robots, c.robot_world_ticks), (100_000, 50));
+        assert_eq!(
+            (c.robot_world_1m_robots, c.robot_world_1m_ticks),
+            (1_000_000, 20)
+        );
         assert_eq!(c.remote_tells, 1_000_000);
     }
 }

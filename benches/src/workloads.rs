@@ -29,6 +29,10 @@ pub(crate) enum Workload {
     /// actor-sim's robot world as processes, against the plain loop computing
     /// the same rules (actor-core only: the peers have no robot world).
     RobotWorld,
+    /// The same with a million robots: the rate, and what the world costs
+    /// to set up and to hold.
+    #[value(name = "robot-world-1m")]
+    RobotWorld1m,
     /// Sequential round trips between two processes in two OS processes
     /// (two nodes), through a local nats-server or Erlang distribution.
     RemotePingPong,
@@ -41,7 +45,7 @@ pub(crate) enum Workload {
 
 impl Workload {
     /// All workloads, in table order.
-    pub(crate) const ALL: [Workload; 10] = [
+    pub(crate) const ALL: [Workload; 11] = [
         Workload::PingPong,
         Workload::FanIn,
         Workload::Ask,
@@ -49,6 +53,7 @@ impl Workload {
         Workload::Ring,
         Workload::Skynet,
         Workload::RobotWorld,
+        Workload::RobotWorld1m,
         Workload::RemotePingPong,
         Workload::RemoteTell,
         Workload::RemoteCall,
@@ -64,6 +69,7 @@ impl Workload {
             Workload::Ring => "ring",
             Workload::Skynet => "skynet",
             Workload::RobotWorld => "robot-world",
+            Workload::RobotWorld1m => "robot-world-1m",
             Workload::RemotePingPong => "remote-ping-pong",
             Workload::RemoteTell => "remote-tell",
             Workload::RemoteCall => "remote-call",
@@ -87,7 +93,18 @@ impl Workload {
             Workload::Spawn => &[Metric::Spawn, Metric::SpawnMemory],
             Workload::Ring => &[Metric::Ring],
             Workload::Skynet => &[Metric::Skynet, Metric::SkynetRss],
-            Workload::RobotWorld => &[Metric::RobotWorld, Metric::RobotWorldVsLoop],
+            Workload::RobotWorld => &[
+                Metric::RobotWorld,
+                Metric::RobotWorldVsLoop,
+                Metric::RobotWorldSetup,
+                Metric::RobotWorldRss,
+            ],
+            Workload::RobotWorld1m => &[
+                Metric::RobotWorld1m,
+                Metric::RobotWorld1mVsLoop,
+                Metric::RobotWorld1mSetup,
+                Metric::RobotWorld1mRss,
+            ],
             Workload::RemotePingPong => &[Metric::RemotePingPong],
             Workload::RemoteTell => &[Metric::RemoteTell],
             Workload::RemoteCall => &[Metric::RemoteCallMean, Metric::RemoteCallP99],
@@ -105,9 +122,28 @@ impl Workload {
             Workload::Ring => vec![counts.ring_processes, counts.ring_hops],
             Workload::Skynet => vec![counts.skynet_leaves],
             Workload::RobotWorld => vec![counts.robot_world_robots, counts.robot_world_ticks],
+            Workload::RobotWorld1m => {
+                vec![counts.robot_world_1m_robots, counts.robot_world_1m_ticks]
+            }
             Workload::RemotePingPong => vec![counts.remote_round_trips],
             Workload::RemoteTell => vec![counts.remote_tells],
             Workload::RemoteCall => vec![counts.remote_calls],
+        }
+    }
+
+    /// Whether this is one of the robot worlds (actor-core only).
+    pub(crate) fn is_robot_world(self) -> bool {
+        matches!(self, Workload::RobotWorld | Workload::RobotWorld1m)
+    }
+
+    /// Robots and ticks of a robot world.
+    pub(crate) fn robot_world(self, counts: &Counts) -> Option<(u64, u64)> {
+        match self {
+            Workload::RobotWorld => Some((counts.robot_world_robots, counts.robot_world_ticks)),
+            Workload::RobotWorld1m => {
+                Some((counts.robot_world_1m_robots, counts.robot_world_1m_ticks))
+            }
+            _ => None,
         }
     }
 }
@@ -135,6 +171,10 @@ pub(crate) struct Counts {
     pub(crate) robot_world_robots: u64,
     /// `robot-world`: ticks of the world.
     pub(crate) robot_world_ticks: u64,
+    /// `robot-world-1m`: robots in the world.
+    pub(crate) robot_world_1m_robots: u64,
+    /// `robot-world-1m`: ticks of the world.
+    pub(crate) robot_world_1m_ticks: u64,
     /// `remote-ping-pong`: round trips between the two OS processes.
     pub(crate) remote_round_trips: u64,
     /// `remote-tell`: messages told to the other OS process.
@@ -156,6 +196,8 @@ impl Counts {
         skynet_leaves: 1_000_000,
         robot_world_robots: 100_000,
         robot_world_ticks: 50,
+        robot_world_1m_robots: 1_000_000,
+        robot_world_1m_ticks: 20,
         remote_round_trips: 20_000,
         remote_tells: 1_000_000,
         remote_calls: 20_000,
@@ -173,6 +215,8 @@ impl Counts {
         skynet_leaves: 100_000,
         robot_world_robots: 50_000,
         robot_world_ticks: 20,
+        robot_world_1m_robots: 200_000,
+        robot_world_1m_ticks: 5,
         remote_round_trips: 5_000,
         remote_tells: 200_000,
         remote_calls: 5_000,
@@ -205,10 +249,14 @@ pub(crate) struct Outcome {
     pub(crate) p99_ns: Option<u64>,
     /// `spawn`: growth of peak RSS divided by the number of processes.
     pub(crate) bytes_per_process: Option<f64>,
-    /// `skynet`: peak RSS of the whole OS process at the end.
+    /// `skynet`: peak RSS of the whole OS process at the end; the robot
+    /// worlds: peak RSS once the world has run (before the plain loop).
     pub(crate) peak_rss_bytes: Option<u64>,
-    /// `robot-world`: wall time of the plain loop doing the same ticks.
+    /// The robot worlds: wall time of the plain loop doing the same ticks.
     pub(crate) baseline_ns: Option<u64>,
+    /// The robot worlds: wall time of the setup (spawning and joining every
+    /// robot), which the rate leaves out.
+    pub(crate) setup_ns: Option<u64>,
 }
 
 impl Outcome {
@@ -251,6 +299,18 @@ pub(crate) enum Metric {
     RobotWorld,
     /// The robot world's rate as a fraction of the plain loop's.
     RobotWorldVsLoop,
+    /// Seconds to spawn and join the robot world's processes.
+    RobotWorldSetup,
+    /// Peak RSS of the robot world, in MB.
+    RobotWorldRss,
+    /// `RobotWorld` with a million robots.
+    RobotWorld1m,
+    /// `RobotWorldVsLoop` with a million robots.
+    RobotWorld1mVsLoop,
+    /// `RobotWorldSetup` with a million robots.
+    RobotWorld1mSetup,
+    /// `RobotWorldRss` with a million robots.
+    RobotWorld1mRss,
     /// Round trips per second between two OS processes.
     RemotePingPong,
     /// Messages per second into a process of another OS process.
@@ -276,6 +336,12 @@ impl Metric {
             Metric::SkynetRss => "skynet-rss",
             Metric::RobotWorld => "robot-world",
             Metric::RobotWorldVsLoop => "robot-world-vs-loop",
+            Metric::RobotWorldSetup => "robot-world-setup",
+            Metric::RobotWorldRss => "robot-world-rss",
+            Metric::RobotWorld1m => "robot-world-1m",
+            Metric::RobotWorld1mVsLoop => "robot-world-1m-vs-loop",
+            Metric::RobotWorld1mSetup => "robot-world-1m-setup",
+            Metric::RobotWorld1mRss => "robot-world-1m-rss",
             Metric::RemotePingPong => "remote-ping-pong",
             Metric::RemoteTell => "remote-tell",
             Metric::RemoteCallMean => "remote-call",
@@ -296,8 +362,10 @@ impl Metric {
             Metric::Ring => "hops/s",
             Metric::Skynet => "s",
             Metric::SkynetRss => "MB",
-            Metric::RobotWorld => "robot-ticks/s",
-            Metric::RobotWorldVsLoop => "fraction of plain loop",
+            Metric::RobotWorld | Metric::RobotWorld1m => "robot-ticks/s",
+            Metric::RobotWorldVsLoop | Metric::RobotWorld1mVsLoop => "fraction of plain loop",
+            Metric::RobotWorldSetup | Metric::RobotWorld1mSetup => "s",
+            Metric::RobotWorldRss | Metric::RobotWorld1mRss => "MB",
         }
     }
 
@@ -311,6 +379,8 @@ impl Metric {
                 | Metric::Ring
                 | Metric::RobotWorld
                 | Metric::RobotWorldVsLoop
+                | Metric::RobotWorld1m
+                | Metric::RobotWorld1mVsLoop
                 | Metric::RemotePingPong
                 | Metric::RemoteTell
         )
@@ -331,7 +401,14 @@ impl Metric {
             Metric::Skynet => secs,
             Metric::SkynetRss => o.peak_rss_bytes? as f64 / 1e6,
             Metric::RobotWorld => per_sec(counts.robot_world_robots * counts.robot_world_ticks),
-            Metric::RobotWorldVsLoop => o.baseline_ns? as f64 / o.elapsed_ns as f64,
+            Metric::RobotWorld1m => {
+                per_sec(counts.robot_world_1m_robots * counts.robot_world_1m_ticks)
+            }
+            Metric::RobotWorldVsLoop | Metric::RobotWorld1mVsLoop => {
+                o.baseline_ns? as f64 / o.elapsed_ns as f64
+            }
+            Metric::RobotWorldSetup | Metric::RobotWorld1mSetup => o.setup_ns? as f64 / 1e9,
+            Metric::RobotWorldRss | Metric::RobotWorld1mRss => o.peak_rss_bytes? as f64 / 1e6,
             Metric::RemotePingPong => per_sec(counts.remote_round_trips),
             Metric::RemoteTell => per_sec(counts.remote_tells),
             Metric::RemoteCallMean => o.elapsed_ns as f64 / 1e3 / counts.remote_calls as f64,

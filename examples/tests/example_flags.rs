@@ -37,6 +37,7 @@ macro_rules! examples {
 }
 
 examples!(
+    distributed_race = "../examples/distributed_race.rs",
     gevent_actor = "../examples/gevent_actor.rs",
     http_hello = "../examples/http_hello.rs",
     hyper_hello = "../examples/hyper_hello.rs",

@@ -24,6 +24,10 @@ mod ping_channel;
 #[path = "../examples/protocol_race.rs"]
 mod protocol_race;
 
+#[allow(dead_code)]
+#[path = "../examples/distributed_race.rs"]
+mod distributed_race;
+
 type Out = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// A sink that records lines, and a way to read them.
@@ -96,4 +100,35 @@ fn protocol_race_finds_the_lost_update_and_passes_the_fix_the_same_way_twice() {
     let (out, lines) = recorder();
     assert!(protocol_race::run(out));
     assert_eq!(lines(), first);
+}
+
+#[test]
+fn distributed_race_finds_the_double_deposit_under_a_partition_and_passes_the_fix() {
+    let (out, lines) = recorder();
+    assert!(distributed_race::run(out));
+    let all = lines();
+    assert!(
+        all.iter()
+            .any(|l| l.contains("the tills deposited 40, the ledger holds 4")),
+        "{all:#?}"
+    );
+    assert!(
+        all.iter().any(|l| l.contains(" partition ")),
+        "the report shows the partition: {all:#?}"
+    );
+    assert!(
+        all.iter().any(|l| l.contains("replay:  ACTOR_SEED=")
+            && l.ends_with("cargo run -p examples --example distributed_race")),
+        "{all:#?}"
+    );
+    assert!(
+        all.iter().any(|l| l.contains("all 1000 seeds passed")),
+        "{all:#?}"
+    );
+
+    // The same seeds, the same report, trace hash included.
+    let (out, again) = recorder();
+    assert!(distributed_race::find_bug(&out));
+    let again = again();
+    assert_eq!(again, all[..again.len()]);
 }

@@ -3,9 +3,10 @@
 //! briefly, then yields the thread; unlocking is one release store rather
 //! than a read-modify-write.
 
-use std::cell::UnsafeCell;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
+
+use super::sync::{AtomicBool, UnsafeCell, spin_loop, yield_now};
 
 /// Spins before yielding the thread to a holder that was preempted.
 const SPINS: u32 = 64;
@@ -26,7 +27,7 @@ pub(crate) struct SpinGuard<'a, T> {
 }
 
 impl<T> SpinLock<T> {
-    pub(crate) const fn new(value: T) -> Self {
+    pub(crate) fn new(value: T) -> Self {
         SpinLock {
             locked: AtomicBool::new(false),
             value: UnsafeCell::new(value),
@@ -52,9 +53,9 @@ impl<T> SpinLock<T> {
             while self.locked.load(Ordering::Relaxed) {
                 if spins < SPINS {
                     spins += 1;
-                    std::hint::spin_loop();
+                    spin_loop();
                 } else {
-                    std::thread::yield_now();
+                    yield_now();
                 }
             }
             if self
@@ -72,7 +73,7 @@ impl<T> Deref for SpinGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
         // SAFETY: the guard holds the lock (see `Sync` above).
-        unsafe { &*self.lock.value.get() }
+        self.lock.value.with(|v| unsafe { &*v })
     }
 }
 
@@ -80,12 +81,43 @@ impl<T> DerefMut for SpinGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: the guard holds the lock, and `&mut self` makes this the
         // only reference through it.
-        unsafe { &mut *self.lock.value.get() }
+        self.lock.value.with_mut(|v| unsafe { &mut *v })
     }
 }
 
 impl<T> Drop for SpinGuard<'_, T> {
     fn drop(&mut self) {
         self.lock.locked.store(false, Ordering::Release);
+    }
+}
+
+#[cfg(all(test, actor_loom))]
+mod loom_tests {
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::SpinLock;
+
+    /// Increments a counter under the lock in two steps (read, then write),
+    /// so that two holders at once would race on the cell (loom reports
+    /// it) or lose an increment.
+    fn increment(lock: &SpinLock<usize>) {
+        let mut guard = lock.lock();
+        let seen = *guard;
+        *guard = seen + 1;
+    }
+
+    #[test]
+    fn loom_two_threads_incrementing_under_the_lock_lose_nothing() {
+        loom::model(|| {
+            let lock = Arc::new(SpinLock::new(0));
+            let other = {
+                let lock = lock.clone();
+                thread::spawn(move || increment(&lock))
+            };
+            increment(&lock);
+            other.join().unwrap();
+            assert_eq!(*lock.lock(), 2);
+        });
     }
 }

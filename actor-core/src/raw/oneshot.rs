@@ -3,9 +3,10 @@
 //! and publishes it; the receiver registers its waker and reads the value
 //! once it is published; either side may have gone.
 
-use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
+
+use super::sync::{AtomicU8, UnsafeCell};
 
 /// A sender has claimed the slot (it alone writes the value).
 const CLAIMED: u8 = 1;
@@ -52,23 +53,24 @@ impl<T> Oneshot<T> {
         }
         // SAFETY: CLAIMED is ours: no other sender writes, and the receiver
         // reads only after VALUE, which is not set yet.
-        unsafe { *self.value.get() = Some(value) };
+        self.value.with_mut(|v| unsafe { *v = Some(value) });
         let prev = self.state.fetch_or(VALUE, Ordering::AcqRel);
         if prev & CLOSED != 0 {
             // The receiver left before the value was published: it will
             // never read it, so it is ours to give back.
             // SAFETY: as above; the receiver does not touch the value.
-            let value = unsafe { (*self.value.get()).take() };
+            let value = self.value.with_mut(|v| unsafe { (*v).take() });
             return Err(value.expect("written above"));
         }
         if prev & WAKER != 0 {
             // SAFETY: WAKER was set when VALUE was published: the waker is
             // written, and the receiver clears WAKER before it writes it
             // again and then sees VALUE, so it does not write it again.
-            let waker = unsafe { (*self.waker.get()).as_ref() };
-            if let Some(w) = waker {
-                w.wake_by_ref();
-            }
+            self.waker.with(|w| {
+                if let Some(w) = unsafe { (*w).as_ref() } {
+                    w.wake_by_ref();
+                }
+            });
         }
         Ok(())
     }
@@ -83,8 +85,9 @@ impl<T> Oneshot<T> {
         if state & WAKER != 0 {
             // SAFETY: the receiver (us) is the only writer of the waker, and
             // a sender only reads it: reading it here is sound.
-            let same =
-                unsafe { (*self.waker.get()).as_ref() }.is_some_and(|w| w.will_wake(cx.waker()));
+            let same = self
+                .waker
+                .with(|w| unsafe { (*w).as_ref() }.is_some_and(|w| w.will_wake(cx.waker())));
             if same {
                 return Poll::Pending;
             }
@@ -94,7 +97,8 @@ impl<T> Oneshot<T> {
             }
         }
         // SAFETY: WAKER is clear, so no sender reads the waker now.
-        unsafe { *self.waker.get() = Some(cx.waker().clone()) };
+        self.waker
+            .with_mut(|w| unsafe { *w = Some(cx.waker().clone()) });
         let prev = self.state.fetch_or(WAKER, Ordering::AcqRel);
         if prev & VALUE != 0 {
             return Poll::Ready(self.take());
@@ -107,7 +111,9 @@ impl<T> Oneshot<T> {
         assert!(prev & TAKEN == 0, "a oneshot's value is received once");
         // SAFETY: VALUE was seen with acquire, so the sender's write is
         // visible and done; TAKEN makes this the only read.
-        unsafe { (*self.value.get()).take() }.expect("VALUE is set after the value is written")
+        self.value
+            .with_mut(|v| unsafe { (*v).take() })
+            .expect("VALUE is set after the value is written")
     }
 
     /// The receiver has gone: a value sent from now on is given back.
@@ -116,5 +122,161 @@ impl<T> Oneshot<T> {
         if self.state.load(Ordering::Relaxed) & TAKEN == 0 {
             self.state.fetch_or(CLOSED, Ordering::AcqRel);
         }
+    }
+}
+
+#[cfg(all(test, actor_loom))]
+mod loom_tests {
+    use std::sync::atomic::Ordering::SeqCst;
+    use std::task::{Context, Poll, Waker};
+
+    use futures::task::ArcWake;
+    use loom::sync::Arc;
+    use loom::sync::atomic::AtomicUsize;
+    use loom::thread;
+
+    use super::Oneshot;
+
+    /// A waker that counts its wakes.
+    struct Wakes(AtomicUsize);
+
+    impl ArcWake for Wakes {
+        fn wake_by_ref(wakes: &std::sync::Arc<Self>) {
+            wakes.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn waker() -> (std::sync::Arc<Wakes>, Waker) {
+        let wakes = std::sync::Arc::new(Wakes(AtomicUsize::new(0)));
+        (wakes.clone(), futures::task::waker(wakes))
+    }
+
+    /// A value that counts its drops.
+    struct Value {
+        id: usize,
+        drops: Arc<AtomicUsize>,
+    }
+
+    impl Drop for Value {
+        fn drop(&mut self) {
+            self.drops.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn value(id: usize, drops: &Arc<AtomicUsize>) -> Value {
+        Value {
+            id,
+            drops: drops.clone(),
+        }
+    }
+
+    fn poll(slot: &Oneshot<Value>, waker: &Waker) -> Poll<Value> {
+        slot.poll_recv(&mut Context::from_waker(waker))
+    }
+
+    /// Once every sender is done: the receiver has its value, or it was
+    /// woken since its last poll and the value is there for it.
+    fn receive(slot: &Oneshot<Value>, last: Poll<Value>, wakes: &Wakes, waker: &Waker) -> Value {
+        match last {
+            Poll::Ready(v) => v,
+            Poll::Pending => {
+                assert_eq!(wakes.0.load(SeqCst), 1, "a pending receiver is woken once");
+                match poll(slot, waker) {
+                    Poll::Ready(v) => v,
+                    Poll::Pending => panic!("woken, yet no value"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn loom_a_value_sent_during_a_poll_is_received_once() {
+        loom::model(|| {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let slot = Arc::new(Oneshot::new());
+            let sender = {
+                let (slot, v) = (slot.clone(), value(1, &drops));
+                thread::spawn(move || assert!(slot.send(v).is_ok()))
+            };
+            let (wakes, waker) = waker();
+            let first = poll(&slot, &waker);
+            sender.join().unwrap();
+            let got = receive(&slot, first, &wakes, &waker);
+            assert_eq!(got.id, 1);
+            assert_eq!(drops.load(SeqCst), 0);
+            drop((got, slot));
+            assert_eq!(drops.load(SeqCst), 1);
+        });
+    }
+
+    #[test]
+    fn loom_of_two_racing_senders_one_delivers_and_one_gets_its_value_back() {
+        loom::model(|| {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let slot = Arc::new(Oneshot::new());
+            let senders: Vec<_> = (1..=2)
+                .map(|id| {
+                    let (slot, v) = (slot.clone(), value(id, &drops));
+                    thread::spawn(move || slot.send(v).err().map(|back| back.id))
+                })
+                .collect();
+            let (wakes, waker) = waker();
+            let first = poll(&slot, &waker);
+            let back: Vec<_> = senders.into_iter().map(|s| s.join().unwrap()).collect();
+            let got = receive(&slot, first, &wakes, &waker);
+            // The loser had its own value back (and dropped it).
+            let loser = 3 - got.id;
+            assert!(
+                back.contains(&Some(loser)) && back.contains(&None),
+                "{back:?}"
+            );
+            assert_eq!(drops.load(SeqCst), 1);
+            drop((got, slot));
+            assert_eq!(drops.load(SeqCst), 2);
+        });
+    }
+
+    #[test]
+    fn loom_a_value_sent_as_the_receiver_leaves_is_dropped_once() {
+        loom::model(|| {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let slot = Arc::new(Oneshot::new());
+            let sender = {
+                let (slot, v) = (slot.clone(), value(1, &drops));
+                thread::spawn(move || slot.send(v).is_ok())
+            };
+            // The caller polls once, then gives up (a timeout) and leaves.
+            let (_wakes, waker) = waker();
+            let received = poll(&slot, &waker).is_ready();
+            slot.close();
+            let delivered = sender.join().unwrap();
+            assert!(delivered || !received, "a value received was sent");
+            drop(slot);
+            assert_eq!(drops.load(SeqCst), 1);
+        });
+    }
+
+    #[test]
+    fn loom_the_last_waker_registered_is_the_one_woken() {
+        loom::model(|| {
+            let drops = Arc::new(AtomicUsize::new(0));
+            let slot = Arc::new(Oneshot::new());
+            let sender = {
+                let (slot, v) = (slot.clone(), value(1, &drops));
+                thread::spawn(move || assert!(slot.send(v).is_ok()))
+            };
+            // The receiver moves to another task between two polls.
+            let (_, first_waker) = waker();
+            let (wakes, second_waker) = waker();
+            let last = match poll(&slot, &first_waker) {
+                Poll::Ready(v) => Poll::Ready(v),
+                Poll::Pending => poll(&slot, &second_waker),
+            };
+            sender.join().unwrap();
+            let got = receive(&slot, last, &wakes, &second_waker);
+            assert_eq!(got.id, 1);
+            drop((got, slot));
+            assert_eq!(drops.load(SeqCst), 1);
+        });
     }
 }

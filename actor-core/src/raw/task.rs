@@ -2,15 +2,14 @@
 //! (its header) and its body, run by a small state machine so that it
 //! is polled by one thread at a time, and woken without a lock.
 //!
-//! The body lives in an `UnsafeCell` that only the holder of the `RUNNING`
-//! state touches, and the thread running a task can hand out a new handle
-//! to it.
+//! The state machine and the body are a [`TaskCell`]; this module adds
+//! the header, the scheduler a wake queues the task on, its waker, and the
+//! current task of a thread (which can hand out a new handle to it).
 
-use std::cell::{Cell, UnsafeCell};
+use std::cell::Cell;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context, Poll};
 
 use futures::task::{ArcWake, waker_ref};
@@ -18,6 +17,8 @@ use futures::task::{ArcWake, waker_ref};
 use crate::handle::Core;
 use crate::id::ProcessId;
 use crate::observe::Stats;
+
+use super::task_cell::{Running, TaskCell};
 
 /// What a task runs.
 pub(crate) trait Body: Send + Sized + 'static {
@@ -77,34 +78,15 @@ pub(crate) trait Run: Send + Sync + 'static {
     fn stats(&self) -> &Stats;
 }
 
-/// Not scheduled, not running: waiting to be woken.
-const IDLE: u8 = 0;
-/// In a run queue (exactly once).
-const SCHEDULED: u8 = 1;
-/// Being polled; the body belongs to the thread that set this.
-const RUNNING: u8 = 2;
-/// Being polled, and woken meanwhile: to be scheduled again afterwards.
-const NOTIFIED: u8 = 3;
-/// Over: the body has been dropped; wakes do nothing.
-const DONE: u8 = 4;
-
 /// One allocation per process: the header its handles share, the
 /// scheduling state, and the body.
 pub(crate) struct Task<B: Body> {
     pub(crate) header: B::Header,
-    state: AtomicU8,
     /// Where a wake sends it; `None` on the deterministic runtime, which
     /// polls with wakers of its own.
     home: Option<Arc<dyn Schedule>>,
-    /// Touched only by the thread that holds `RUNNING` (or `NOTIFIED`).
-    body: UnsafeCell<Option<B>>,
+    cell: TaskCell<B>,
 }
-
-// SAFETY: the header is `Sync`; the body is only reached by the one thread
-// that moved the state to RUNNING with a successful compare-exchange
-// (acquire), and handed back with a release store, so no two threads ever
-// touch it at once, and `B: Send` lets it move between them.
-unsafe impl<B: Body> Sync for Task<B> {}
 
 thread_local! {
     /// The task being polled on this thread. Set only for the duration of
@@ -168,33 +150,26 @@ impl<B: Body> Task<B> {
     pub(crate) fn new(header: B::Header, body: B, home: Option<Arc<dyn Schedule>>) -> Arc<Self> {
         Arc::new(Task {
             header,
-            state: AtomicU8::new(IDLE),
             home,
-            body: UnsafeCell::new(Some(body)),
+            cell: TaskCell::new(body),
         })
     }
 
     /// Changes the body of a task that has not been scheduled yet (so
     /// that a body can be made with a handle to its own task).
     pub(crate) fn init(&self, f: impl FnOnce(&mut B)) {
-        assert!(self.acquire(IDLE), "a task is initialised before it runs");
-        // SAFETY: RUNNING is held (above), so the body is ours; it has
-        // never been polled, so it is not pinned yet.
-        let body = unsafe { &mut *self.body.get() };
-        if let Some(b) = body.as_mut() {
-            f(b);
-        }
-        self.state.store(IDLE, Ordering::Release);
+        let mut running = self
+            .cell
+            .acquire_idle()
+            .expect("a task is initialised before it runs");
+        running.init(f);
+        running.idle();
     }
 
     /// For observers: `Some(true)` while it is being polled, `Some(false)`
     /// while it waits in a run queue, `None` while it waits to be woken.
     pub(crate) fn run_state(&self) -> Option<bool> {
-        match self.state.load(Ordering::Relaxed) {
-            RUNNING | NOTIFIED => Some(true),
-            SCHEDULED => Some(false),
-            _ => None,
-        }
+        self.cell.run_state()
     }
 
     /// Schedules the task if it is idle; marks it if it is running.
@@ -202,56 +177,21 @@ impl<B: Body> Task<B> {
         // Without a scheduler of our own (deterministic runtime) the
         // runtime's wakers are the ones that count: nothing to queue.
         let Some(home) = &self.home else { return };
-        let mut state = self.state.load(Ordering::Acquire);
-        loop {
-            let next = match state {
-                IDLE => SCHEDULED,
-                RUNNING => NOTIFIED,
-                _ => return,
-            };
-            match self
-                .state
-                .compare_exchange_weak(state, next, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => break,
-                Err(now) => state = now,
-            }
-        }
-        if state == IDLE {
+        if self.cell.wake() {
             home.schedule(self.clone());
         }
     }
 
-    /// Takes the body for one poll: moves `from` to RUNNING.
-    fn acquire(&self, from: u8) -> bool {
-        self.state
-            .compare_exchange(from, RUNNING, Ordering::Acquire, Ordering::Acquire)
-            .is_ok()
-    }
-
-    /// Polls the body once, holding RUNNING. `true` if it is over (the
-    /// body has then been dropped and the state is DONE).
-    fn poll_body(&self, cx: &mut Context<'_>, coop: bool) -> bool {
+    /// Polls the body once, as the current task of this thread. `None` if
+    /// it is over (the body has then been dropped and the state is DONE).
+    fn poll_body<'a>(
+        &'a self,
+        running: Running<'a, B>,
+        cx: &mut Context<'_>,
+        coop: bool,
+    ) -> Option<Running<'a, B>> {
         let _entered = enter(self);
-        // SAFETY: the caller moved the state to RUNNING (`acquire`), so
-        // this thread alone reaches the body until it releases the state;
-        // the body is never moved out of the cell while `Some` (it is
-        // dropped in place below), so pinning it is sound.
-        let body = unsafe { &mut *self.body.get() };
-        let Some(b) = body.as_mut() else {
-            self.state.store(DONE, Ordering::Release);
-            return true;
-        };
-        // SAFETY: see above: the body stays at this address until dropped.
-        let pinned = unsafe { Pin::new_unchecked(b) };
-        match pinned.poll(self, cx, coop) {
-            Poll::Ready(()) => {
-                *body = None;
-                self.state.store(DONE, Ordering::Release);
-                true
-            }
-            Poll::Pending => false,
-        }
+        running.poll(|body| body.poll(self, cx, coop))
     }
 }
 
@@ -263,24 +203,16 @@ impl<B: Body> ArcWake for Task<B> {
 
 impl<B: Body> Run for Task<B> {
     fn run(self: Arc<Self>) {
-        if !self.acquire(SCHEDULED) {
+        let Some(running) = self.cell.acquire_scheduled() else {
             return; // aborted meanwhile
-        }
-        let done = {
+        };
+        let running = {
             let waker = waker_ref(&self);
             let mut cx = Context::from_waker(&waker);
-            self.poll_body(&mut cx, true)
+            self.poll_body(running, &mut cx, true)
         };
-        if done {
-            return;
-        }
         // Woken during the poll: back to the end of the queue.
-        if self
-            .state
-            .compare_exchange(RUNNING, IDLE, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
-            self.state.store(SCHEDULED, Ordering::Release);
+        if running.is_some_and(Running::finish) {
             if let Some(home) = &self.home {
                 home.reschedule(self.clone());
             }
@@ -288,30 +220,24 @@ impl<B: Body> Run for Task<B> {
     }
 
     fn poll_in(&self, cx: &mut Context<'_>) -> bool {
-        if !self.acquire(IDLE) {
-            return self.state.load(Ordering::Acquire) == DONE;
+        let Some(running) = self.cell.acquire_idle() else {
+            return self.cell.is_done();
+        };
+        match self.poll_body(running, cx, false) {
+            Some(running) => {
+                running.idle();
+                false
+            }
+            None => true,
         }
-        let done = self.poll_body(cx, false);
-        if !done {
-            self.state.store(IDLE, Ordering::Release);
-        }
-        done
     }
 
     fn queued(&self) {
-        let was = self.state.swap(SCHEDULED, Ordering::AcqRel);
-        debug_assert_eq!(was, IDLE, "only a new task is queued this way");
+        self.cell.queued();
     }
 
     fn abort(&self) {
-        if !self.acquire(IDLE) && !self.acquire(SCHEDULED) {
-            return;
-        }
-        // SAFETY: RUNNING is held (above), so the body is ours to drop. It
-        // is dropped in place, never moved: it may have been polled, and
-        // pinned parts of it (timers) are known by their address.
-        unsafe { *self.body.get() = None };
-        self.state.store(DONE, Ordering::Release);
+        self.cell.abort();
     }
 
     fn core(self: Arc<Self>) -> Arc<dyn Core> {

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::handle::Core;
-use crate::id::{MonitorRef, ProcessId};
+use crate::id::{MonitorRef, NodeId, ProcessId};
 use crate::observe::{Event, Hub};
 use crate::raw::{Run, Schedule};
 use crate::registry::Registry;
@@ -170,6 +170,16 @@ impl Place {
         }
     }
 
+    /// The node of a new process: [`NodeId::LOCAL`], or on the
+    /// deterministic runtime the simulated node it is spawned in (see
+    /// [`deterministic::within_node`]).
+    pub(crate) fn node(&self) -> NodeId {
+        match self {
+            Place::Pool(_) => NodeId::LOCAL,
+            Place::Det(ex) => ex.spawn_node().unwrap_or(NodeId::LOCAL),
+        }
+    }
+
     /// Where the task's own waker sends it: our scheduler on tokio; on the
     /// deterministic runtime nowhere (it polls with wakers of its own).
     pub(crate) fn home(&self) -> Option<Arc<dyn Schedule>> {
@@ -211,6 +221,17 @@ impl Place {
 
 /// A process's task polled by the deterministic executor, with its wakers.
 struct DetRun(Arc<dyn Run>);
+
+/// A process's task dropped before its end (the run is over, with the
+/// process still waiting): its body is dropped now, so that what it holds
+/// is released even when it holds its own pid through a cycle (a node's
+/// state that keeps the pid of the process running it). Nothing for a
+/// process that ended.
+impl Drop for DetRun {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 impl Future for DetRun {
     type Output = ();
@@ -321,7 +342,7 @@ static GLOBAL_REGISTRY: std::sync::LazyLock<Arc<Registry>> =
 
 /// The name registry of the runtime in use.
 pub(crate) fn registry() -> Arc<Registry> {
-    with_det(|ex| ex.registry.clone()).unwrap_or_else(|| GLOBAL_REGISTRY.clone())
+    with_det(|ex| ex.registry()).unwrap_or_else(|| GLOBAL_REGISTRY.clone())
 }
 
 /// On the deterministic runtime: when a message sent now to `to` is

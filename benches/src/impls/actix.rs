@@ -19,7 +19,7 @@ pub(crate) async fn run(workload: Workload, counts: Counts) -> Outcome {
         Workload::Spawn => spawn(&counts).await,
         Workload::Ring => ring(&counts).await,
         Workload::Skynet => skynet(&counts).await,
-        Workload::RobotWorld => super::no_robot_world(),
+        Workload::RobotWorld | Workload::RobotWorld1m => super::no_robot_world(),
         Workload::RemotePingPong | Workload::RemoteTell | Workload::RemoteCall => {
             super::no_remote()
         }

@@ -36,7 +36,7 @@ async fn drive(workload: Workload, counts: Counts) -> Outcome {
         Workload::Spawn => spawn_idle(&counts).await,
         Workload::Ring => ring(&counts).await,
         Workload::Skynet => skynet(&counts).await,
-        Workload::RobotWorld => {
+        Workload::RobotWorld | Workload::RobotWorld1m => {
             unreachable!("robot-world runs through robot_world, on actor-sim's own runtime")
         }
         Workload::RemotePingPong | Workload::RemoteTell | Workload::RemoteCall => {
@@ -260,20 +260,22 @@ async fn skynet(counts: &Counts) -> Outcome {
 /// The seed of the robot world's random scenario: the same world every run.
 const ROBOT_WORLD_SEED: u64 = 2024;
 
-/// Runs actor-sim's robot world as processes (World, Robots, Display, on
-/// actor-sim's own actor-core runtime of `flavour`), then the plain loop over
-/// the same scenario and ticks, and checks they agree on the collisions.
+/// Runs actor-sim's robot world of `robots` random robots for `ticks`
+/// ticks as processes (World, Robots, Display, on actor-sim's own
+/// actor-core runtime of `flavour`), reads the peak RSS, then runs the plain
+/// loop over the same scenario and ticks, and checks they agree on the
+/// collisions.
 ///
 /// The processes' time is actor-sim's own `ticking` time, from tick 0 to the
 /// World's end: the setup (spawning the processes and joining every robot)
-/// is left out, as actor-sim's own robot-ticks/s leaves it out.
+/// is left out, as actor-sim's own robot-ticks/s leaves it out, and
+/// reported on its own.
 ///
 /// # Panics
 ///
 /// Panics if either run fails or they disagree.
-pub(crate) fn robot_world(counts: &Counts, flavour: Flavour) -> Outcome {
-    let robots = usize::try_from(counts.robot_world_robots).expect("robots fit usize");
-    let ticks = counts.robot_world_ticks;
+pub(crate) fn robot_world(robots: u64, ticks: u64, flavour: Flavour) -> Outcome {
+    let robots = usize::try_from(robots).expect("robots fit usize");
     let scenario = Scenario::random(robots, ROBOT_WORLD_SEED).expect("robot-world scenario");
     let config = SimConfig {
         ticks,
@@ -285,6 +287,7 @@ pub(crate) fn robot_world(counts: &Counts, flavour: Flavour) -> Outcome {
     };
     let recorder = Outputs::default().prepare().expect("no outputs to prepare");
     let report = actor_sim::run(&scenario, &config, recorder).expect("robot world as processes");
+    let peak_rss_bytes = peak_rss();
     assert_eq!(report.stats.ticks, ticks, "robot-world: ticks");
 
     let timer = Timer::start();
@@ -297,6 +300,8 @@ pub(crate) fn robot_world(counts: &Counts, flavour: Flavour) -> Outcome {
     );
     Outcome {
         baseline_ns: Some(nanos(baseline)),
+        setup_ns: Some(nanos(report.setup)),
+        peak_rss_bytes: Some(peak_rss_bytes),
         ..Outcome::timed(report.ticking)
     }
 }

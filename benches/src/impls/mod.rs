@@ -114,10 +114,8 @@ impl Implementation {
     pub(crate) fn supports(self, workload: Workload) -> bool {
         match self {
             Implementation::NatsRaw | Implementation::ActorNet => workload.is_remote(),
-            Implementation::Erlang => workload != Workload::RobotWorld,
-            _ => {
-                !workload.is_remote() && (workload != Workload::RobotWorld || self.is_actor_core())
-            }
+            Implementation::Erlang => !workload.is_robot_world(),
+            _ => !workload.is_remote() && (!workload.is_robot_world() || self.is_actor_core()),
         }
     }
 
@@ -135,12 +133,12 @@ impl Implementation {
     /// message) or, for Erlang, if `erl` fails.
     pub(crate) fn run(self, workload: Workload, counts: &Counts, env: &Env) -> Outcome {
         let c = *counts;
-        match (self, workload) {
-            (Implementation::ActorCore, Workload::RobotWorld) => {
-                return actor_core::robot_world(&c, Flavour::MultiThread);
+        match (self, workload.robot_world(counts)) {
+            (Implementation::ActorCore, Some((robots, ticks))) => {
+                return actor_core::robot_world(robots, ticks, Flavour::MultiThread);
             }
-            (Implementation::ActorCoreCurrentThread, Workload::RobotWorld) => {
-                return actor_core::robot_world(&c, Flavour::CurrentThread);
+            (Implementation::ActorCoreCurrentThread, Some((robots, ticks))) => {
+                return actor_core::robot_world(robots, ticks, Flavour::CurrentThread);
             }
             _ => {}
         }

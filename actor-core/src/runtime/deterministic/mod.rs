@@ -55,7 +55,7 @@ use budget::{Budget, Spent};
 use tasks::{MAIN, Task, TaskTable};
 
 use crate::handle::Core;
-use crate::id::ProcessId;
+use crate::id::{NodeId, ProcessId};
 use crate::registry::Registry;
 
 pub(crate) const TOKIO_HINT: &str = "this is the deterministic runtime, which has no tokio \
@@ -452,9 +452,17 @@ pub(crate) struct Executor {
     pairs_pruned_at: Cell<usize>,
     processes: RefCell<BTreeMap<ProcessId, ProcEntry>>,
     trace: RefCell<Trace>,
-    pub(crate) registry: Arc<Registry>,
-    /// The run's process groups (each run starts with none).
+    /// The registry of code outside every simulated node.
+    registry: Arc<Registry>,
+    /// The run's process groups (each run starts with none), outside
+    /// every simulated node.
     groups: Arc<crate::pg::Scope>,
+    /// The node that [`within_node`] makes new tasks belong to.
+    scope: Cell<Option<NodeId>>,
+    /// Each simulated node's own registry and process groups, as if it
+    /// were a program of its own.
+    node_registries: RefCell<BTreeMap<NodeId, Arc<Registry>>>,
+    node_groups: RefCell<BTreeMap<NodeId, Arc<crate::pg::Scope>>>,
     /// The run's event stream, for observers.
     pub(crate) hub: crate::observe::Hub,
 }
@@ -479,9 +487,85 @@ impl Executor {
             trace: RefCell::new(Trace::new(config.trace_tail)),
             registry: Arc::new(Registry::default()),
             groups: crate::pg::Scope::new(),
+            scope: Cell::new(None),
+            node_registries: RefCell::new(BTreeMap::new()),
+            node_groups: RefCell::new(BTreeMap::new()),
             hub: crate::observe::Hub::default(),
             config,
         }
+    }
+
+    /// The simulated node of the running task, if it belongs to one.
+    pub(crate) fn current_node(&self) -> Option<NodeId> {
+        match self.current.get() {
+            None | Some(MAIN) => None,
+            Some(t) => self.tasks.borrow().get(t).and_then(|task| task.node),
+        }
+    }
+
+    /// The node a task spawned now belongs to: the [`within_node`] scope,
+    /// else the spawner's.
+    pub(crate) fn spawn_node(&self) -> Option<NodeId> {
+        self.scope.get().or_else(|| self.current_node())
+    }
+
+    /// The registry of the running code: its node's, or the run's.
+    pub(crate) fn registry(&self) -> Arc<Registry> {
+        match self.current_node() {
+            None => self.registry.clone(),
+            Some(n) => self
+                .node_registries
+                .borrow_mut()
+                .entry(n)
+                .or_default()
+                .clone(),
+        }
+    }
+
+    /// The process groups of the running code: its node's, or the run's.
+    fn groups(&self) -> Arc<crate::pg::Scope> {
+        match self.current_node() {
+            None => self.groups.clone(),
+            Some(n) => self
+                .node_groups
+                .borrow_mut()
+                .entry(n)
+                .or_insert_with(crate::pg::Scope::new)
+                .clone(),
+        }
+    }
+
+    /// Kills every process of `node` and drops its other tasks (timers);
+    /// returns how many processes were killed.
+    fn crash_node(&self, node: NodeId) -> usize {
+        let victims: Vec<Arc<dyn Core>> = self
+            .processes
+            .borrow()
+            .iter()
+            .filter(|(pid, _)| pid.node == node)
+            .filter_map(|(_, p)| p.core.upgrade())
+            .filter(|c| c.is_alive())
+            .collect();
+        for v in &victims {
+            self.record(Event::Kill { pid: v.id() });
+            v.kill();
+        }
+        let helpers: Vec<usize> = self
+            .tasks
+            .borrow()
+            .iter_tokens()
+            .filter(|(_, t)| t.pid.is_none() && t.node == Some(node))
+            .map(|(token, _)| token)
+            .collect();
+        for token in helpers {
+            // Dropped outside the borrow: a destructor may reach the
+            // executor (a pending sleep removes its timer).
+            let task = self.tasks.borrow_mut().remove(token);
+            drop(task);
+        }
+        self.node_registries.borrow_mut().remove(&node);
+        self.node_groups.borrow_mut().remove(&node);
+        victims.len()
     }
 
     /// splitmix64: small, fast, and the same on every platform.
@@ -555,29 +639,32 @@ impl Executor {
         process: Option<(ProcessId, Weak<dyn Core>, bool)>,
         fut: Pin<Box<dyn Future<Output = ()> + Send>>,
     ) {
-        let mut tasks = self.tasks.borrow_mut();
-        let id = tasks.next_token();
+        let id = self.tasks.borrow().next_token();
         let waker = Arc::new(TaskWaker {
             id,
             ready: self.ready.clone(),
             scheduled: AtomicBool::new(false),
         });
         let pid = process.as_ref().map(|p| p.0);
+        let node = match pid {
+            Some(pid) => (pid.node != NodeId::LOCAL).then_some(pid.node),
+            None => self.spawn_node(),
+        };
         if let Some((pid, core, system)) = process {
             self.processes
                 .borrow_mut()
                 .insert(pid, ProcEntry { core, system });
         }
-        tasks.insert(
+        self.tasks.borrow_mut().insert(
             id,
             Task {
                 fut: Some(fut),
                 waker: waker.clone(),
                 pid,
+                node,
                 waiting: "its first run",
             },
         );
-        drop(tasks);
         waker.wake_by_ref();
     }
 
@@ -703,6 +790,9 @@ impl Executor {
     /// delivery). One sender's messages to one receiver keep their order.
     pub(crate) fn hold(&self, to: ProcessId) -> Option<Duration> {
         let from = crate::process::current();
+        if to.node != NodeId::LOCAL {
+            self.check_crossing(from, to);
+        }
         let now = self.now.get();
         if self.config.seed.is_none() || self.config.max_delay.is_zero() {
             self.record(Event::Send {
@@ -732,6 +822,23 @@ impl Executor {
         // Counted as sent now: the delivery is the runtime's.
         crate::observe::count_sent();
         Some(at)
+    }
+
+    /// A send from one simulated node straight to a process of another
+    /// would bypass the network: it is a bug in the test, reported at the
+    /// sender.
+    fn check_crossing(&self, from: Option<ProcessId>, to: ProcessId) {
+        if let Some(here) = self.current_node() {
+            if here != to.node {
+                let from = from.map_or("a task".to_string(), |p| p.to_string());
+                panic!(
+                    "{from} of simulated node {} sent to {to} of node {} without the network: \
+                     a pid reaches another node inside a message or through a global name, \
+                     not by being captured or shared",
+                    here.0, to.node.0
+                );
+            }
+        }
     }
 
     /// Runs `deliver` at virtual time `at`, recording the delivery of a
@@ -870,10 +977,145 @@ impl Drop for Enter {
     }
 }
 
-/// The process groups of the deterministic run on this thread, if one
-/// runs.
+/// The process groups of the deterministic run on this thread (of the
+/// running code's simulated node, if it belongs to one), if one runs.
 pub(crate) fn groups() -> Option<Arc<crate::pg::Scope>> {
-    super::with_det(|ex| ex.groups.clone())
+    super::with_det(|ex| ex.groups())
+}
+
+/// Runs `f` so that every task it spawns (processes, and timers such as
+/// [`send_after`](crate::send_after)'s) belongs to the simulated node
+/// `node`, and so does everything those tasks spawn in turn: the hook a
+/// simulated network (`actor-net`'s) uses to run several nodes in one
+/// deterministic run. A process of a node has `node` in its
+/// [`ProcessId`], its own [registry](crate::register) and
+/// [process groups](crate::pg) (as if the node were a program of its own),
+/// and [`crash_node`] ends it with the rest of the node.
+///
+/// A process of one node that sends straight to a process of another node
+/// (a pid captured by a closure or shared through a variable, instead of
+/// travelling inside a message) panics with the reason: between nodes,
+/// messages go through the network. Code of no node (the run's main
+/// future, the processes it spawns outside `within_node`) may send to
+/// anyone: it is the test's own view of the system.
+///
+/// Outside the deterministic runtime it only runs `f`.
+///
+/// # Panics
+///
+/// If `node` is [`NodeId::LOCAL`], which names no simulated node.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::deterministic::{self, Config};
+/// use actor_core::{spawn, Ctx, NodeId};
+///
+/// let out = deterministic::run(Config::seeded(1), async {
+///     let pid = deterministic::within_node(NodeId(3), || {
+///         spawn(|_: Ctx<()>| async {
+///             // Its own node, and so is that of whatever it spawns.
+///             assert_eq!(deterministic::current_node(), Some(NodeId(3)));
+///             assert_eq!(spawn(|_: Ctx<()>| async {}).id().node, NodeId(3));
+///         })
+///     });
+///     assert_eq!(pid.id().node, NodeId(3));
+///     assert_eq!(deterministic::current_node(), None);
+///     pid.wait().await
+/// });
+/// assert!(out.result.unwrap().is_normal());
+/// ```
+pub fn within_node<R>(node: NodeId, f: impl FnOnce() -> R) -> R {
+    assert_ne!(node, NodeId::LOCAL, "NodeId::LOCAL names no simulated node");
+    struct Restore(Option<Option<NodeId>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(prev) = self.0 {
+                super::with_det(|ex| ex.scope.set(prev));
+            }
+        }
+    }
+    let _restore = Restore(super::with_det(|ex| ex.scope.replace(Some(node))));
+    f()
+}
+
+/// The simulated node of the running code (see [`within_node`]), if it
+/// belongs to one; `None` outside the deterministic runtime.
+pub fn current_node() -> Option<NodeId> {
+    super::with_det(|ex| ex.current_node()).flatten()
+}
+
+/// Crashes simulated node `node`: kills every process of it (reason
+/// `killed`, each recorded as a kill in the trace) and drops its timers,
+/// its registry and its process groups. Returns how many processes were
+/// killed; 0 outside the deterministic runtime. The network around the
+/// node is the caller's business: `actor-net`'s simulated network makes
+/// the other nodes see it lost.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::deterministic::{self, Config};
+/// use actor_core::{spawn, Ctx, ExitReason, NodeId};
+///
+/// let out = deterministic::run(Config::seeded(1), async {
+///     let doomed = deterministic::within_node(NodeId(1), || {
+///         spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await })
+///     });
+///     let bystander = deterministic::within_node(NodeId(2), || {
+///         spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await })
+///     });
+///     assert_eq!(deterministic::crash_node(NodeId(1)), 1);
+///     assert_eq!(doomed.wait().await, ExitReason::Killed);
+///     assert!(bystander.is_alive());
+/// });
+/// out.result.unwrap();
+/// ```
+pub fn crash_node(node: NodeId) -> usize {
+    super::with_det(|ex| ex.crash_node(node)).unwrap_or(0)
+}
+
+/// Records `text` in the run's trace at the current virtual time: an
+/// [`Event::Note`], hashed like every event and kept in
+/// [`Trace::notes`], which the [`Harness`](crate::testing::Harness)'s
+/// failure report prints. For what the code under test wants a failing
+/// run to tell (its knobs, the faults it injected). Does nothing outside
+/// the deterministic runtime.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::deterministic::{self, Config};
+///
+/// let out = deterministic::run(Config::seeded(1), async {
+///     deterministic::note("partition a | b");
+/// });
+/// let notes: Vec<String> = out.trace.notes().map(|e| e.to_string()).collect();
+/// assert_eq!(notes.len(), 1);
+/// assert!(notes[0].ends_with("note partition a | b"));
+/// ```
+pub fn note(text: impl Into<String>) {
+    let text = text.into();
+    super::with_det(|ex| ex.record(Event::Note { text }));
+}
+
+/// The seed of the deterministic run on this thread (`None` in
+/// [`Config::fifo`] mode or outside the deterministic runtime): for code
+/// that makes seeded choices of its own, such as a simulated network's
+/// delays and faults, with a random stream of its own that scheduling
+/// does not disturb.
+///
+/// # Examples
+///
+/// ```
+/// use actor_core::deterministic::{self, Config};
+///
+/// assert_eq!(deterministic::seed(), None);
+/// let out = deterministic::run(Config::seeded(42), async { deterministic::seed() });
+/// assert_eq!(out.result.unwrap(), Some(42));
+/// ```
+pub fn seed() -> Option<u64> {
+    super::with_det(|ex| ex.config.seed).flatten()
 }
 
 /// Whether the calling code runs on the deterministic runtime (inside

@@ -15,7 +15,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::TaskWaker;
-use crate::id::ProcessId;
+use crate::id::{NodeId, ProcessId};
 
 /// How many bits of a token name the slot; the rest count generations.
 const SLOT_BITS: u32 = usize::BITS / 2;
@@ -31,6 +31,8 @@ pub(super) struct Task {
     pub(super) fut: Option<Pin<Box<dyn Future<Output = ()>>>>,
     pub(super) waker: Arc<TaskWaker>,
     pub(super) pid: Option<ProcessId>,
+    /// The simulated node it belongs to, if any (see `within_node`).
+    pub(super) node: Option<NodeId>,
     pub(super) waiting: &'static str,
 }
 
@@ -128,6 +130,14 @@ impl TaskTable {
         self.slots.iter().filter_map(|s| s.task.as_ref())
     }
 
+    /// The live tasks with their tokens, in slot order.
+    pub(super) fn iter_tokens(&self) -> impl Iterator<Item = (usize, &Task)> {
+        self.slots.iter().enumerate().filter_map(|(slot, s)| {
+            let task = s.task.as_ref()?;
+            Some((slot | (s.generation << SLOT_BITS), task))
+        })
+    }
+
     /// How many slots the table holds (live tasks and free slots): what a
     /// spawn storm would grow if slots were not reused.
     #[cfg(test)]
@@ -152,6 +162,7 @@ mod tests {
                 scheduled: AtomicBool::new(false),
             }),
             pid: None,
+            node: None,
             waiting: "a test",
         }
     }

@@ -59,6 +59,13 @@ pub enum Event {
         /// Its exit reason, as text.
         reason: String,
     },
+    /// Something the code under test said happened, with
+    /// [`note`](super::note): a simulated network's partition, a node's
+    /// crash. Every note is kept in [`Trace::notes`].
+    Note {
+        /// What happened.
+        text: String,
+    },
 }
 
 /// An event and the virtual time at which it happened.
@@ -94,17 +101,21 @@ impl fmt::Display for Entry {
             Event::Timer => write!(f, "{t:>12.3}ms timer"),
             Event::Kill { pid } => write!(f, "{t:>12.3}ms kill {pid}"),
             Event::Exit { pid, reason } => write!(f, "{t:>12.3}ms exit {pid} {reason}"),
+            Event::Note { text } => write!(f, "{t:>12.3}ms note {text}"),
         }
     }
 }
 
-/// The trace of a run: every event is hashed, the last ones are kept.
+/// The trace of a run: every event is hashed, the last ones are kept, and
+/// so are all the [notes](super::note).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Trace {
     hash: u64,
     len: u64,
     capacity: usize,
     tail: VecDeque<Entry>,
+    #[serde(default)]
+    notes: Vec<Entry>,
 }
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -132,6 +143,7 @@ impl Trace {
             len: 0,
             capacity,
             tail: VecDeque::new(),
+            notes: Vec::new(),
         }
     }
 
@@ -151,7 +163,11 @@ impl Trace {
             Event::Exit { pid, reason } => {
                 fnv(pid_bytes(fnv(h, &[8]), Some(*pid)), reason.as_bytes())
             }
+            Event::Note { text } => fnv(fnv(h, &[9]), text.as_bytes()),
         };
+        if matches!(entry.event, Event::Note { .. }) {
+            self.notes.push(entry.clone());
+        }
         self.hash = h;
         self.len += 1;
         if self.capacity > 0 {
@@ -181,5 +197,11 @@ impl Trace {
     /// The last events (as many as [`Config::trace_tail`](super::Config::trace_tail) keeps).
     pub fn tail(&self) -> impl Iterator<Item = &Entry> {
         self.tail.iter()
+    }
+
+    /// Every [note](super::note) of the run, in order (they are also
+    /// events, hashed and in the tail like the others).
+    pub fn notes(&self) -> impl Iterator<Item = &Entry> {
+        self.notes.iter()
     }
 }
