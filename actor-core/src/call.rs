@@ -256,7 +256,8 @@ impl<M: Send + 'static> Pid<M> {
     ///
     /// [`CallError::Timeout`] after `timeout` (never with
     /// [`INFINITY`](crate::INFINITY), which arms no timer); [`CallError::Exited`] if the
-    /// callee ends first (or was gone: [`ExitReason::NoProc`]);
+    /// callee ends first (or was gone: [`ExitReason::NoProc`]; on a node
+    /// known to be lost: [`ExitReason::NoConnection`]);
     /// [`CallError::NoReply`] if it drops the handle without replying.
     ///
     /// # Cancel safety
@@ -300,7 +301,13 @@ impl<M: Send + 'static> Pid<M> {
         });
         let exchange = async {
             if self.send(msg).await.is_err() {
-                return Err(CallError::Exited(ExitReason::NoProc));
+                // A process of a node known to be lost fails the call as
+                // one in flight when the node was lost: `noconnection`.
+                let reason = match self.inner.local() {
+                    None => self.core().final_reason(),
+                    Some(_) => None,
+                };
+                return Err(CallError::Exited(reason.unwrap_or(ExitReason::NoProc)));
             }
             let mut mark = WaitMark::new();
             poll_fn(|cx| {

@@ -359,6 +359,11 @@ fn node_loss_fires_noconnection_on_links_monitors_and_calls() {
         assert!(watcher.wait().await.is_normal());
         assert!(!remote.is_alive());
         assert_eq!(remote.wait().await, ExitReason::NoConnection);
+        // A call made after the loss fails at once, the same way.
+        assert_eq!(
+            remote.call(Msg::Total, Duration::from_secs(3600)).await,
+            Err(CallError::Exited(ExitReason::NoConnection))
+        );
         silent.kill();
     });
 }
