@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 use actor_core::deterministic::{self, Config};
 use actor_core::{
     AnyPid, ChildSpec, Ctx, Down, Pid, ProcessId, Reply, Restart, Runtime, Shutdown, Spawn,
-    Strategy, Supervisor, spawn,
+    Strategy, Supervisor,
 };
 use actor_observer::Serving;
 use tokio::sync::oneshot;
@@ -485,13 +485,16 @@ async fn run_world(
     let core = WorldCore::new(scenario);
     let boards = core.boards().to_vec();
     let opts = config.clone();
-    let world = spawn(move |ctx: Ctx<ToWorld>| world_body(ctx, core, opts, ticking_tx, world_done));
+    let world = Spawn::new()
+        .label("world")
+        .spawn(move |ctx: Ctx<ToWorld>| world_body(ctx, core, opts, ticking_tx, world_done));
 
     let (display_done, display_result) = oneshot::channel();
     let ticks = config.ticks;
     let w = world.clone();
-    let display =
-        spawn(move |ctx: Ctx<FromWorld>| display_body(ctx, w, recorder, ticks, display_done));
+    let display = Spawn::new()
+        .label("display")
+        .spawn(move |ctx: Ctx<FromWorld>| display_body(ctx, w, recorder, ticks, display_done));
 
     let robots = start_robots(scenario, &world, &boards).await?;
     drop(boards);
@@ -515,6 +518,8 @@ struct Crew {
     world: Pid<ToWorld>,
     keeper: Pid<Left>,
     board: Arc<Board>,
+    /// Every robot's label in the observer: one string, shared.
+    label: Arc<str>,
 }
 
 /// A keeper's message: the robot in this slot of its shard has died.
@@ -544,6 +549,7 @@ async fn keeper(
         world,
         keeper: ctx.pid(),
         board,
+        label: Arc::from("robot"),
     });
     let mut robots = Robots(Vec::with_capacity(crew.board.len()));
     match initial {
@@ -600,8 +606,9 @@ struct Robot {
 impl Robot {
     /// Spawns the robot of `slot` with `state`; it joins the World at once.
     fn spawn(crew: &Arc<Crew>, slot: u32, state: RobotState) -> Pid<FromWorld> {
+        let label = Arc::clone(&crew.label);
         let crew = Arc::clone(crew);
-        spawn(move |ctx: Ctx<FromWorld>| {
+        Spawn::new().label(label).spawn(move |ctx: Ctx<FromWorld>| {
             // JOIN as the seed's robot sends it: as it is created.
             let join = ToWorld::Join {
                 id: crew.board.first() + slot,

@@ -50,15 +50,17 @@ fn the_robot_world_canvas_changes_between_two_frames() {
         assert!(second[0].as_u64().unwrap() > tick);
         assert_ne!(second[1].as_str().unwrap(), image, "the robots moved");
         // Twelve robots were drawn (the seed's world), and the observer's
-        // table beside it lists the World's supervisors and robots.
+        // table beside it lists the World, the Display, the keeper of the
+        // robots' shard (a supervisor's child) and the robots.
         let robots = b.js("return document.querySelector('#robots').textContent;").await.unwrap();
         assert_eq!(robots, "12");
         b.client.goto(&format!("{url}#/processes")).await.unwrap();
         let n = b
             .until(
                 r#"const labels = [...document.querySelectorAll('#process-table tbody tr')].map(r => r.children[2].textContent);
-                   const robots = labels.filter(l => /^robot-\d+$/.test(l));
-                   return robots.length === 12 && labels.some(l => l.startsWith('robots-0')) && robots.length;"#,
+                   const robots = labels.filter(l => l === 'robot');
+                   const others = ['world', 'display', 'robots-0'].every(l => labels.includes(l));
+                   return robots.length === 12 && others && robots.length;"#,
             )
             .await
             .unwrap();
