@@ -16,7 +16,19 @@ use serde_json::json;
 use crate::state::{Sample, State};
 
 /// An API error: a status and `{"error": "..."}`.
+#[derive(Debug)]
 pub(crate) struct ApiError(StatusCode, String);
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, text: impl Into<String>) -> Self {
+        ApiError(status, text.into())
+    }
+
+    /// What it says, without its status.
+    pub(crate) fn text(self) -> String {
+        self.1
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -38,7 +50,28 @@ fn parse_id(text: &str) -> Result<ProcessId, ApiError> {
         .map_err(|e: actor_core::ParseIdError| ApiError(StatusCode::BAD_REQUEST, e.to_string()))
 }
 
-fn no_such(id: ProcessId) -> ApiError {
+/// Where a process id points: this node (its id with node 0, as this
+/// node's processes are numbered here) or another.
+pub(crate) enum Place {
+    Local(ProcessId),
+    Remote(ProcessId),
+}
+
+/// The id of a process of this node; another node's is refused.
+fn local_only(state: &State, text: &str, action: &str) -> Result<ProcessId, ApiError> {
+    match state.place(parse_id(text)?) {
+        Place::Local(id) => Ok(id),
+        Place::Remote(id) => Err(ApiError(
+            StatusCode::NOT_IMPLEMENTED,
+            format!(
+                "{id} runs on node {}: this observer does not {action} another node's processes; use that node's own observer",
+                id.node.0
+            ),
+        )),
+    }
+}
+
+pub(crate) fn no_such(id: ProcessId) -> ApiError {
     ApiError(
         StatusCode::NOT_FOUND,
         format!("no live process {id} (it has ended, or never was)"),
@@ -80,7 +113,8 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// How the process table is asked for: `?sort=mailbox&filter=robot&limit=100`.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// It travels to another node to select that node's rows there.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub(crate) struct TableQuery {
     /// `id` (default), `mailbox`, `received`, `sent`, `restarts`, `uptime`,
     /// `label`, `name`, `status`.
@@ -141,12 +175,93 @@ impl TableQuery {
     }
 }
 
+/// Rows of the table as JSON texts, by id: what a page is streamed and
+/// what another node answers.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Rows {
+    /// Processes alive on the node.
+    pub(crate) total: usize,
+    /// Rows the query selected (more than `rows` holds if they were cut
+    /// to fit one frame between nodes).
+    pub(crate) selected: usize,
+    /// `(id, the row as JSON)`, in the query's order.
+    pub(crate) rows: Vec<(String, String)>,
+}
+
+impl Rows {
+    /// The rows `query` selects from `snap`, as long as their JSON fits in
+    /// `budget` bytes.
+    pub(crate) fn select(
+        query: &TableQuery,
+        snap: &Snapshot,
+        budget: usize,
+    ) -> Result<Rows, ApiError> {
+        let selected = query.select(snap)?;
+        let mut rows = Vec::with_capacity(selected.len());
+        let mut size = 0usize;
+        for p in &selected {
+            let id = p.id.to_string();
+            let json = serde_json::to_string(p).unwrap_or_default();
+            // The lengths' own bytes and the array's commas.
+            size += id.len() + json.len() + 8;
+            if size > budget {
+                break;
+            }
+            rows.push((id, json));
+        }
+        Ok(Rows {
+            total: snap.processes.len(),
+            selected: selected.len(),
+            rows,
+        })
+    }
+
+    /// The rows as a JSON array, with `x-observer-left-out: N` if some were
+    /// cut.
+    fn into_response(self) -> Response {
+        let mut body =
+            String::with_capacity(2 + self.rows.iter().map(|r| r.1.len() + 1).sum::<usize>());
+        body.push('[');
+        for (i, (_, json)) in self.rows.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(json);
+        }
+        body.push(']');
+        let mut r = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+        let left_out = self.selected.saturating_sub(self.rows.len());
+        if left_out > 0 {
+            r.headers_mut()
+                .insert("x-observer-left-out", header::HeaderValue::from(left_out));
+        }
+        r
+    }
+}
+
+/// `?node=N`: which node's table.
+#[derive(Deserialize)]
+pub(crate) struct NodeQuery {
+    pub(crate) node: Option<String>,
+}
+
 pub(crate) async fn processes(
     AxState(state): AxState<Arc<State>>,
     Query(q): Query<TableQuery>,
-) -> ApiResult<Vec<ProcessInfo>> {
-    let snap = state.observed.snapshot();
-    Ok(Json(q.select(&snap)?.into_iter().cloned().collect()))
+    Query(n): Query<NodeQuery>,
+) -> Result<Response, ApiError> {
+    match state.node_of_query(n.node.as_deref())? {
+        None => {
+            let snap = state.observed.snapshot();
+            let rows: Vec<ProcessInfo> = q.select(&snap)?.into_iter().cloned().collect();
+            Ok(Json(rows).into_response())
+        }
+        Some(node) => {
+            // A bad sort is refused here, not by the other node.
+            q.select(&Snapshot::default())?;
+            Ok(state.remote()?.rows(node, q).await?.into_response())
+        }
+    }
 }
 
 /// One process, with what the snapshot adds: who monitors it, its
@@ -158,28 +273,51 @@ pub(crate) struct Detail {
     monitored_by_processes: Vec<String>,
     children: Vec<String>,
     recent_child_exits: Vec<actor_core::observe::Event>,
+    /// Another node's process: the page offers no actions on it.
+    remote: bool,
+}
+
+impl Detail {
+    /// Process `id` of `snap`, if it is there; `remote` for another node's.
+    pub(crate) fn of(
+        snap: &Snapshot,
+        id: ProcessId,
+        recent_child_exits: Vec<actor_core::observe::Event>,
+        remote: bool,
+    ) -> Option<Detail> {
+        let process = snap.get(id).cloned()?;
+        let ids = |f: &dyn Fn(&ProcessInfo) -> bool| {
+            snap.processes
+                .iter()
+                .filter(|p| f(p))
+                .map(|p| p.id.to_string())
+                .collect()
+        };
+        Some(Detail {
+            monitored_by_processes: ids(&|p| p.monitors.contains(&id)),
+            children: ids(&|p| p.parent == Some(id)),
+            recent_child_exits,
+            remote,
+            process,
+        })
+    }
 }
 
 pub(crate) async fn process(
     AxState(state): AxState<Arc<State>>,
     Path(id): Path<String>,
-) -> ApiResult<Detail> {
-    let id = parse_id(&id)?;
-    let snap = state.observed.snapshot();
-    let process = snap.get(id).cloned().ok_or_else(|| no_such(id))?;
-    let ids = |f: &dyn Fn(&ProcessInfo) -> bool| {
-        snap.processes
-            .iter()
-            .filter(|p| f(p))
-            .map(|p| p.id.to_string())
-            .collect()
+) -> Result<Response, ApiError> {
+    let id = match state.place(parse_id(&id)?) {
+        Place::Local(id) => id,
+        Place::Remote(id) => {
+            let json = state.remote()?.detail(id).await?;
+            return Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response());
+        }
     };
-    Ok(Json(Detail {
-        monitored_by_processes: ids(&|p| p.monitors.contains(&id)),
-        children: ids(&|p| p.parent == Some(id)),
-        recent_child_exits: state.exits_of_children(id),
-        process,
-    }))
+    let snap = state.observed.snapshot();
+    let detail =
+        Detail::of(&snap, id, state.exits_of_children(id), false).ok_or_else(|| no_such(id))?;
+    Ok(Json(detail).into_response())
 }
 
 #[derive(Deserialize)]
@@ -246,7 +384,7 @@ pub(crate) async fn overview(AxState(state): AxState<Arc<State>>) -> Json<Overvi
 pub(crate) async fn nodes(AxState(state): AxState<Arc<State>>) -> Response {
     let others = state.nodes.as_ref().map(|f| f()).unwrap_or_default();
     Json(json!({
-        "this": actor_core::NodeId::LOCAL.0,
+        "this": state.this().0,
         "others": others,
     }))
     .into_response()
@@ -271,7 +409,7 @@ pub(crate) async fn kill(
     Path(id): Path<String>,
 ) -> ApiResult<serde_json::Value> {
     authorize(&state, &headers)?;
-    let id = parse_id(&id)?;
+    let id = local_only(&state, &id, "kill")?;
     let pid = state.observed.find(id).ok_or_else(|| no_such(id))?;
     pid.kill();
     tracing::info!(pid = %id, "killed from the observer");
@@ -284,7 +422,7 @@ pub(crate) async fn restart(
     Path(id): Path<String>,
 ) -> ApiResult<serde_json::Value> {
     authorize(&state, &headers)?;
-    let id = parse_id(&id)?;
+    let id = local_only(&state, &id, "restart")?;
     let info = state.observed.process(id).ok_or_else(|| no_such(id))?;
     let not_supervised = || {
         ApiError(

@@ -45,6 +45,9 @@
 mod api;
 mod assets;
 mod error;
+#[cfg(feature = "net")]
+pub mod net;
+mod remote;
 mod server;
 mod state;
 mod stream;

@@ -41,6 +41,7 @@ pub struct Observer {
     pages: Vec<Page>,
     extra: Router,
     nodes: Option<NodesFn>,
+    pub(crate) remote: Option<Arc<dyn crate::remote::Remote>>,
 }
 
 /// Lists the nodes this one is connected to.
@@ -88,6 +89,7 @@ impl Observer {
             pages: Vec::new(),
             extra: Router::new(),
             nodes: None,
+            remote: None,
         }
     }
 
@@ -174,6 +176,7 @@ impl Observer {
             self.token.clone(),
             self.pages.clone(),
             self.nodes.clone(),
+            self.remote.clone(),
         );
         start_sampler(&state);
         Router::new()

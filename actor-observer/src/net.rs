@@ -1,0 +1,312 @@
+//! Other nodes' processes, over [actor-net](actor_net) (feature `net`, on
+//! by default).
+//!
+//! A node whose processes others may look at calls [`answer`]: it starts
+//! a process that answers the observers of the cluster with this node's
+//! table, registered under the global name `actor-observer.N` (`N` its
+//! node id). An observer given the node with [`Observer::cluster`] lists
+//! the cluster's nodes and shows any node's table:
+//! `GET /api/processes?node=N`, `GET /api/processes/<N.serial>`, and the
+//! page's node selector.
+//!
+//! Another node's ids carry its node id (`<N.serial>`); this node's own
+//! processes keep `<0.serial>` (and `<THIS.serial>` names them too). The
+//! observer waits 5 s at most for another node: a node that is not up, or
+//! that never called [`answer`], is a 404; one that does not answer in
+//! time a 504; one lost while asked a 502. Rows are cut to what one frame
+//! between nodes carries (the NATS server's maximum payload, 1 MiB by
+//! default: a few thousand rows); the response then says how many were
+//! left out in `x-observer-left-out`. Killing or restarting another node's
+//! process is refused (501): open that node's own observer.
+//!
+//! # Examples
+//!
+//! Two nodes on one NATS server; the first serves the observer, the second
+//! answers it (in a real cluster they are two OS processes):
+//!
+//! ```no_run
+//! use actor_core::{Ctx, Runtime, Spawn};
+//! use actor_net::{NatsServer, Node, NodeConfig};
+//! use actor_observer::Observer;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! Runtime::tokio().block_on(async {
+//!     let server = NatsServer::start()?;
+//!     // On the node to look at:
+//!     let b = Node::connect(NodeConfig::new(server.url(), "demo", "b")).await?;
+//!     actor_observer::net::answer(&b).await?;
+//!     // On the node that serves the page:
+//!     let a = Node::connect(NodeConfig::new(server.url(), "demo", "a")).await?;
+//!     let serving = Observer::new().cluster(&a).serve("127.0.0.1:0").await?;
+//!     println!("{}api/processes?node={}", serving.url(), b.id().0);
+//!     # serving.stop(); a.shutdown().await; b.shutdown().await;
+//!     Ok(())
+//! })
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use actor_core::observe::{Observed, Snapshot, Status};
+use actor_core::{AnyPid, CallError, Ctx, NodeId, Pid, ProcessId, Reply, Spawn};
+use actor_net::Node;
+use axum::http::StatusCode;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::api::{ApiError, Detail, Rows, TableQuery};
+use crate::remote::Remote;
+use crate::server::Observer;
+
+/// What an observer asks another node's answering process.
+#[derive(Serialize, Deserialize)]
+pub(crate) enum Ask {
+    /// The rows a query selects there.
+    Table(TableQuery, Reply<Result<Rows, String>>),
+    /// One process there, as the JSON of `GET /api/processes/{id}`.
+    Process(ProcessId, Reply<Option<String>>),
+}
+
+/// The global name of node `node`'s answering process.
+fn name_of(node: NodeId) -> String {
+    format!("actor-observer.{}", node.0)
+}
+
+/// How long the observer waits for another node (its global name looked
+/// up, then its answer) before it answers 504.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Bytes of a frame kept for what surrounds the rows.
+const SLACK: usize = 4096;
+
+/// Starts the process that lets the observers of `node`'s cluster look at
+/// this node's processes (the processes of the runtime this is called
+/// on), registered under the global name `actor-observer.N`. It runs
+/// until it is killed or the node shuts down; the name is freed then.
+///
+/// # Errors
+///
+/// As [`Node::register_global`]: [`actor_net::Error::AlreadyRegistered`]
+/// if this node already answers, [`actor_net::Error::JetStream`] if the
+/// server cannot be asked, [`actor_net::Error::Shutdown`].
+///
+/// # Panics
+///
+/// Outside a runtime, as [`actor_core::spawn`].
+///
+/// # Cancel safety
+///
+/// Not cancel safe: the process may be started and its name registered.
+///
+/// # Examples
+///
+/// See [the module](self).
+pub async fn answer(node: &Node) -> Result<AnyPid, actor_net::Error> {
+    let me = node.id();
+    let budget = node.max_payload().saturating_sub(SLACK);
+    let observed = Observed::current();
+    let pid: Pid<Ask> =
+        Spawn::new()
+            .label("observer-answer")
+            .system()
+            .spawn(move |mut ctx: Ctx<Ask>| async move {
+                loop {
+                    match ctx.recv().await {
+                        Ask::Table(query, reply) => {
+                            let snap = on_node(observed.snapshot(), me);
+                            let rows = Rows::select(&query, &snap, budget).map_err(|e| e.text());
+                            let _ = reply.send(rows);
+                        }
+                        Ask::Process(id, reply) => {
+                            let snap = on_node(observed.snapshot(), me);
+                            let detail = Detail::of(&snap, id, Vec::new(), true)
+                                .and_then(|d| serde_json::to_string(&d).ok());
+                            let _ = reply.send(detail);
+                        }
+                    }
+                }
+            });
+    if let Err(e) = node.register_global(&name_of(me), &pid).await {
+        pid.kill();
+        return Err(e);
+    }
+    Ok(AnyPid::from(pid))
+}
+
+/// `snap` with this node's ids (node 0 here) given the node's id in the
+/// cluster, as other nodes know them.
+fn on_node(mut snap: Snapshot, me: NodeId) -> Snapshot {
+    let fix = |id: &mut ProcessId| {
+        if id.node == NodeId::LOCAL {
+            id.node = me;
+        }
+    };
+    for p in &mut snap.processes {
+        fix(&mut p.id);
+        if let Some(parent) = &mut p.parent {
+            fix(parent);
+        }
+        p.links.iter_mut().for_each(fix);
+        p.monitors.iter_mut().for_each(fix);
+        match &mut p.status {
+            Status::Calling(on) | Status::Sending(on) => fix(on),
+            _ => {}
+        }
+    }
+    snap
+}
+
+impl Observer {
+    /// Makes the observer a member of `node`'s cluster: the overview lists
+    /// the nodes that are up, and the process table shows any node's
+    /// processes whose node called [`answer`] (see [the module](crate::net)).
+    /// The observer keeps `node` running while it lives.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use actor_net::{NatsServer, Node, NodeConfig};
+    /// use actor_observer::Observer;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// actor_core::Runtime::tokio().block_on(async {
+    ///     let server = NatsServer::start()?;
+    ///     let node = Node::connect(NodeConfig::new(server.url(), "demo", "a")).await?;
+    ///     let serving = Observer::new().cluster(&node).serve("127.0.0.1:0").await?;
+    ///     # serving.stop(); node.shutdown().await;
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn cluster(self, node: &Node) -> Self {
+        let listed = node.clone();
+        let mut observer = self.nodes(move || {
+            listed
+                .nodes()
+                .into_iter()
+                .map(|n| crate::Node::new(n.id, n.name))
+                .collect()
+        });
+        observer.remote = Some(Arc::new(Cluster {
+            node: node.clone(),
+            answerers: Mutex::default(),
+        }));
+        observer
+    }
+}
+
+/// The other nodes, as seen from `node`.
+struct Cluster {
+    node: Node,
+    /// Answering processes found, by node.
+    answerers: Mutex<HashMap<NodeId, Pid<Ask>>>,
+}
+
+impl Cluster {
+    fn answerers(&self) -> std::sync::MutexGuard<'_, HashMap<NodeId, Pid<Ask>>> {
+        self.answerers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `node`'s answering process.
+    async fn answerer(&self, node: NodeId) -> Result<Pid<Ask>, ApiError> {
+        let up = self.node.nodes();
+        if !up.iter().any(|n| n.id == node) {
+            let names: Vec<String> = up
+                .iter()
+                .map(|n| format!("{} ({})", n.id.0, n.name))
+                .collect();
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "node {} is not up in this cluster (other nodes up: {})",
+                    node.0,
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            ));
+        }
+        if let Some(pid) = self.answerers().get(&node) {
+            return Ok(pid.clone());
+        }
+        let found = actor_core::timeout(TIMEOUT, self.node.whereis_global::<Ask>(&name_of(node)))
+            .await
+            .map_err(|_| late(node))?
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    format!("cannot look up node {}'s observer: {e}", node.0),
+                )
+            })?;
+        let pid = found.ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "node {} does not answer observers (it has not called actor_observer::net::answer)",
+                    node.0
+                ),
+            )
+        })?;
+        self.answerers().insert(node, pid.clone());
+        Ok(pid)
+    }
+
+    /// Asks `node`'s answering process.
+    async fn ask<R: Send + 'static>(
+        &self,
+        node: NodeId,
+        make: impl FnOnce(Reply<R>) -> Ask,
+    ) -> Result<R, ApiError> {
+        let pid = self.answerer(node).await?;
+        pid.call(make, TIMEOUT).await.map_err(|e| {
+            // Looked up again next time: it may have been restarted.
+            self.answerers().remove(&node);
+            match e {
+                CallError::Timeout => late(node),
+                e => ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    format!("node {} did not answer: {e}", node.0),
+                ),
+            }
+        })
+    }
+}
+
+fn late(node: NodeId) -> ApiError {
+    ApiError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        format!(
+            "node {} did not answer within {} s",
+            node.0,
+            TIMEOUT.as_secs()
+        ),
+    )
+}
+
+impl Remote for Cluster {
+    fn this(&self) -> NodeId {
+        self.node.id()
+    }
+
+    fn rows(&self, node: NodeId, query: TableQuery) -> BoxFuture<'_, Result<Rows, ApiError>> {
+        async move {
+            self.ask(node, |reply| Ask::Table(query, reply))
+                .await?
+                .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e))
+        }
+        .boxed()
+    }
+
+    fn detail(&self, id: ProcessId) -> BoxFuture<'_, Result<String, ApiError>> {
+        async move {
+            self.ask(id.node, |reply| Ask::Process(id, reply))
+                .await?
+                .ok_or_else(|| crate::api::no_such(id))
+        }
+        .boxed()
+    }
+}
