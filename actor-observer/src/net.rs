@@ -21,27 +21,43 @@
 //!
 //! # Examples
 //!
-//! Two nodes on one NATS server; the first serves the observer, the second
-//! answers it (in a real cluster they are two OS processes):
+//! Two nodes on one NATS server: the first serves the observer, the second
+//! answers it. (Here both run in one OS process, on one runtime, so node
+//! B's table lists every process of the example; in a real cluster each
+//! node is an OS process of its own, and B's table lists B's processes.)
 //!
-//! ```no_run
-//! use actor_core::{Ctx, Runtime, Spawn};
+//! ```
+//! use actor_core::Runtime;
 //! use actor_net::{NatsServer, Node, NodeConfig};
 //! use actor_observer::Observer;
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! Runtime::tokio().block_on(async {
-//!     let server = NatsServer::start()?;
+//! let server = NatsServer::start()?;
+//! let rt = Runtime::tokio();
+//! let (a, b, serving) = rt.block_on(async {
 //!     // On the node to look at:
 //!     let b = Node::connect(NodeConfig::new(server.url(), "demo", "b")).await?;
 //!     actor_observer::net::answer(&b).await?;
 //!     // On the node that serves the page:
 //!     let a = Node::connect(NodeConfig::new(server.url(), "demo", "a")).await?;
+//!     # let mut up = a.monitor_nodes();
+//!     # while a.nodes().is_empty() { up.next().await; }
 //!     let serving = Observer::new().cluster(&a).serve("127.0.0.1:0").await?;
-//!     println!("{}api/processes?node={}", serving.url(), b.id().0);
-//!     # serving.stop(); a.shutdown().await; b.shutdown().await;
-//!     Ok(())
-//! })
+//!     Ok::<_, Box<dyn std::error::Error>>((a, b, serving))
+//! })?;
+//!
+//! let url = format!("{}api/processes?node={}", serving.url(), b.id().0);
+//! let body = ureq::get(&url).call()?.body_mut().read_to_string()?;
+//! let table: serde_json::Value = serde_json::from_str(&body)?;
+//! let ids: Vec<&str> = table.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+//! assert!(ids.iter().all(|id| id.starts_with(&format!("<{}.", b.id().0))));
+//!
+//! rt.block_on(async {
+//!     serving.stop();
+//!     a.shutdown().await;
+//!     b.shutdown().await;
+//! });
+//! # Ok(())
 //! # }
 //! ```
 
@@ -84,7 +100,8 @@ const SLACK: usize = 4096;
 /// Starts the process that lets the observers of `node`'s cluster look at
 /// this node's processes (the processes of the runtime this is called
 /// on), registered under the global name `actor-observer.N`. It runs
-/// until it is killed or the node shuts down; the name is freed then.
+/// until it is killed; its name is freed then, or when the node shuts
+/// down.
 ///
 /// # Errors
 ///
@@ -102,7 +119,27 @@ const SLACK: usize = 4096;
 ///
 /// # Examples
 ///
-/// See [the module](self).
+/// ```
+/// use actor_net::{Error, NatsServer, Node, NodeConfig};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = NatsServer::start()?;
+/// actor_core::Runtime::tokio().block_on(async {
+///     let node = Node::connect(NodeConfig::new(server.url(), "demo", "b")).await?;
+///     let answering = actor_observer::net::answer(&node).await?;
+///     assert!(answering.is_alive());
+///     // One answering process per node.
+///     assert!(matches!(
+///         actor_observer::net::answer(&node).await,
+///         Err(Error::AlreadyRegistered { .. })
+///     ));
+///     node.shutdown().await;
+///     Ok(())
+/// })
+/// # }
+/// ```
+///
+/// The module's example looks at a node from another.
 pub async fn answer(node: &Node) -> Result<AnyPid, actor_net::Error> {
     let me = node.id();
     let budget = node.max_payload().saturating_sub(SLACK);
@@ -166,16 +203,17 @@ impl Observer {
     ///
     /// # Examples
     ///
-    /// ```no_run
+    /// ```
     /// use actor_net::{NatsServer, Node, NodeConfig};
     /// use actor_observer::Observer;
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = NatsServer::start()?;
     /// actor_core::Runtime::tokio().block_on(async {
-    ///     let server = NatsServer::start()?;
     ///     let node = Node::connect(NodeConfig::new(server.url(), "demo", "a")).await?;
     ///     let serving = Observer::new().cluster(&node).serve("127.0.0.1:0").await?;
-    ///     # serving.stop(); node.shutdown().await;
+    ///     # serving.stop();
+    ///     node.shutdown().await;
     ///     Ok(())
     /// })
     /// # }
