@@ -24,6 +24,11 @@ impl ApiError {
         ApiError(status, text.into())
     }
 
+    #[cfg(all(test, feature = "net"))]
+    pub(crate) fn status(&self) -> StatusCode {
+        self.0
+    }
+
     /// What it says, without its status.
     pub(crate) fn text(self) -> String {
         self.1

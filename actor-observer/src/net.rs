@@ -230,6 +230,7 @@ impl Observer {
         observer.remote = Some(Arc::new(Cluster {
             node: node.clone(),
             answerers: Mutex::default(),
+            timeout: TIMEOUT,
         }));
         observer
     }
@@ -240,6 +241,8 @@ struct Cluster {
     node: Node,
     /// Answering processes found, by node.
     answerers: Mutex<HashMap<NodeId, Pid<Ask>>>,
+    /// How long another node is waited for ([`TIMEOUT`]).
+    timeout: std::time::Duration,
 }
 
 impl Cluster {
@@ -271,15 +274,18 @@ impl Cluster {
         if let Some(pid) = self.answerers().get(&node) {
             return Ok(pid.clone());
         }
-        let found = actor_core::timeout(TIMEOUT, self.node.whereis_global::<Ask>(&name_of(node)))
-            .await
-            .map_err(|_| late(node))?
-            .map_err(|e| {
-                ApiError::new(
-                    StatusCode::BAD_GATEWAY,
-                    format!("cannot look up node {}'s observer: {e}", node.0),
-                )
-            })?;
+        let found = actor_core::timeout(
+            self.timeout,
+            self.node.whereis_global::<Ask>(&name_of(node)),
+        )
+        .await
+        .map_err(|_| self.late(node))?
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                format!("cannot look up node {}'s observer: {e}", node.0),
+            )
+        })?;
         let pid = found.ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -300,11 +306,11 @@ impl Cluster {
         make: impl FnOnce(Reply<R>) -> Ask,
     ) -> Result<R, ApiError> {
         let pid = self.answerer(node).await?;
-        pid.call(make, TIMEOUT).await.map_err(|e| {
+        pid.call(make, self.timeout).await.map_err(|e| {
             // Looked up again next time: it may have been restarted.
             self.answerers().remove(&node);
             match e {
-                CallError::Timeout => late(node),
+                CallError::Timeout => self.late(node),
                 e => ApiError::new(
                     StatusCode::BAD_GATEWAY,
                     format!("node {} did not answer: {e}", node.0),
@@ -314,15 +320,13 @@ impl Cluster {
     }
 }
 
-fn late(node: NodeId) -> ApiError {
-    ApiError::new(
-        StatusCode::GATEWAY_TIMEOUT,
-        format!(
-            "node {} did not answer within {} s",
-            node.0,
-            TIMEOUT.as_secs()
-        ),
-    )
+impl Cluster {
+    fn late(&self, node: NodeId) -> ApiError {
+        ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!("node {} did not answer within {:?}", node.0, self.timeout),
+        )
+    }
 }
 
 impl Remote for Cluster {
@@ -346,5 +350,58 @@ impl Remote for Cluster {
                 .ok_or_else(|| crate::api::no_such(id))
         }
         .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use actor_core::{Ctx, Runtime, spawn};
+    use actor_net::{NatsServer, NodeConfig, NodeEvent};
+
+    use super::*;
+
+    /// A node whose answering process never answers: the observer gives
+    /// up after its timeout with a 504, and looks it up again next time.
+    #[test]
+    fn a_node_that_does_not_answer_in_time_is_a_504() {
+        let server = NatsServer::start().unwrap();
+        let config = |name: &str| {
+            NodeConfig::new(server.url(), "late", name)
+                .heartbeat(Duration::from_millis(200))
+                .grace(Duration::from_secs(600))
+        };
+        Runtime::tokio().block_on(async {
+            let a = Node::connect(config("a")).await.unwrap();
+            let mut events = a.monitor_nodes();
+            let b = Node::connect(config("b")).await.unwrap();
+            while !a.nodes().iter().any(|n| n.id == b.id()) {
+                assert!(matches!(events.next().await, Some(NodeEvent::Up(_))));
+            }
+            // Holds every request (and its reply handle) without answering.
+            let silent: Pid<Ask> = spawn(|mut ctx: Ctx<Ask>| async move {
+                let mut held = Vec::new();
+                loop {
+                    held.push(ctx.recv().await);
+                }
+            });
+            b.register_global(&name_of(b.id()), &silent).await.unwrap();
+            let cluster = Cluster {
+                node: a.clone(),
+                answerers: Mutex::default(),
+                timeout: Duration::from_millis(300),
+            };
+            let err = cluster
+                .rows(b.id(), TableQuery::default())
+                .await
+                .unwrap_err();
+            assert_eq!(err.status(), StatusCode::GATEWAY_TIMEOUT);
+            assert!(cluster.answerers().is_empty());
+            assert!(err.text().contains("did not answer within 300ms"));
+            silent.kill();
+            a.shutdown().await;
+            b.shutdown().await;
+        });
     }
 }

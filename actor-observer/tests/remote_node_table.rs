@@ -128,10 +128,16 @@ fn the_observer_of_one_node_lists_another_nodes_processes() {
             "{p}"
         );
     }
-    // A's own table does not have it.
+    // A's own table does not have it; A's own id names this node too.
     let (_, own) = get(&at("api/processes"));
     assert!(!labels(&own).contains(&"only-on-b"));
     assert!(labels(&own).contains(&"observer"));
+    let (_, own_by_id) = get(&at(&format!("api/processes?node={}", a.id().0)));
+    assert!(labels(&own_by_id).contains(&"observer"));
+    let observer = format!("<{}.{}>", a.id().0, serving.pid().id().serial);
+    let (status, mine) = get(&at(&format!("api/processes/{}", seg(&observer))));
+    assert_eq!((status, &mine["label"]), (200, &Value::from("observer")));
+    assert_eq!(mine["remote"], false);
     // The query is applied there: filtered, and a bad sort refused here.
     let (_, only) = get(&at(&format!("api/processes?node={bn}&filter=only-on")));
     assert_eq!(labels(&only), ["only-on-b"]);
