@@ -459,3 +459,50 @@ pub(crate) async fn restart(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actor_core::observe::Observed;
+    use actor_core::{Ctx, Runtime, spawn};
+
+    use super::*;
+
+    /// Rows that do not fit the budget are left out, and the response
+    /// says how many.
+    #[test]
+    fn rows_past_the_budget_are_cut_and_counted() {
+        Runtime::tokio_current_thread().block_on(async {
+            let pids: Vec<_> = (0..10)
+                .map(|_| spawn(|mut ctx: Ctx<()>| async move { ctx.recv().await }))
+                .collect();
+            let snap = Observed::current().snapshot();
+            let all = Rows::select(&TableQuery::default(), &snap, usize::MAX).unwrap();
+            assert_eq!(
+                (all.rows.len(), all.selected),
+                (snap.processes.len(), snap.processes.len())
+            );
+            let one = all.rows[0].0.len() + all.rows[0].1.len() + 8;
+            let cut = Rows::select(&TableQuery::default(), &snap, 3 * one).unwrap();
+            assert!(
+                !cut.rows.is_empty() && cut.rows.len() <= 3,
+                "{}",
+                cut.rows.len()
+            );
+            assert_eq!(cut.rows[..], all.rows[..cut.rows.len()]);
+            let left_out = all.selected - cut.rows.len();
+            let response = cut.into_response();
+            assert_eq!(
+                response.headers()["x-observer-left-out"],
+                left_out.to_string().as_str()
+            );
+            assert!(
+                !Rows::select(&TableQuery::default(), &snap, usize::MAX)
+                    .unwrap()
+                    .into_response()
+                    .headers()
+                    .contains_key("x-observer-left-out")
+            );
+            pids.iter().for_each(|p| p.kill());
+        });
+    }
+}
