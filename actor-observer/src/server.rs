@@ -94,9 +94,9 @@ impl Observer {
     }
 
     /// Lists other nodes on the overview (and at `GET /api/nodes`): `nodes`
-    /// is asked each time a page wants them. With actor-net:
-    /// `Observer::new().nodes(move || node.nodes().into_iter().map(|n|
-    /// Node::new(n.id, n.name)).collect())`.
+    /// is asked each time a page wants them. With actor-net, use
+    /// `Observer::cluster` instead (feature `net`): it lists the cluster's
+    /// nodes and shows their processes too.
     ///
     /// # Examples
     ///
