@@ -392,14 +392,11 @@ async function loadDetail() {
   el.dataset.id = p.id;
   el.innerHTML = `
     <h2>${esc(p.id)} ${esc(p.label || "")} ${p.supervisor ? '<span class="tag sup">supervisor</span>' : ""}</h2>
-    <div class="actions">${
-      p.remote
-        ? '<span class="muted">another node\'s process: kill or restart it from that node\'s observer</span>'
-        : `<button id="kill" class="danger">Kill</button>
-      ${p.child_id ? '<button id="restart">Restart (by its supervisor)</button>' : ""}`
-    }</div>
+    <div class="actions">
+      <button id="kill" class="danger">Kill</button>
+      ${p.child_id ? '<button id="restart">Restart (by its supervisor)</button>' : ""}
+    </div>
     <div id="detail-body">${body}</div>`;
-  if (p.remote) return;
   $("#kill").addEventListener("click", () => act(p.id, "kill").then(() => loadDetail()));
   const restart = $("#restart");
   if (restart)

@@ -4,8 +4,8 @@
 use std::cmp::Reverse;
 use std::sync::Arc;
 
-use actor_core::observe::{ProcessInfo, Snapshot, Tree};
-use actor_core::{ProcessId, StartError, SupervisorMsg};
+use actor_core::observe::{Observed, ProcessInfo, Snapshot, Tree};
+use actor_core::{NodeId, ProcessId, StartError, SupervisorMsg};
 use axum::Json;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -27,6 +27,21 @@ impl ApiError {
     #[cfg(all(test, feature = "net"))]
     pub(crate) fn status(&self) -> StatusCode {
         self.0
+    }
+
+    /// Its status and what it says, to cross to another node.
+    #[cfg(feature = "net")]
+    pub(crate) fn into_parts(self) -> (u16, String) {
+        (self.0.as_u16(), self.1)
+    }
+
+    /// An error another node answered.
+    #[cfg(feature = "net")]
+    pub(crate) fn from_parts(status: u16, text: String) -> Self {
+        ApiError(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY),
+            text,
+        )
     }
 
     /// What it says, without its status.
@@ -60,20 +75,6 @@ fn parse_id(text: &str) -> Result<ProcessId, ApiError> {
 pub(crate) enum Place {
     Local(ProcessId),
     Remote(ProcessId),
-}
-
-/// The id of a process of this node; another node's is refused.
-fn local_only(state: &State, text: &str, action: &str) -> Result<ProcessId, ApiError> {
-    match state.place(parse_id(text)?) {
-        Place::Local(id) => Ok(id),
-        Place::Remote(id) => Err(ApiError(
-            StatusCode::NOT_IMPLEMENTED,
-            format!(
-                "{id} runs on node {}: this observer does not {action} another node's processes; use that node's own observer",
-                id.node.0
-            ),
-        )),
-    }
 }
 
 pub(crate) fn no_such(id: ProcessId) -> ApiError {
@@ -278,7 +279,7 @@ pub(crate) struct Detail {
     monitored_by_processes: Vec<String>,
     children: Vec<String>,
     recent_child_exits: Vec<actor_core::observe::Event>,
-    /// Another node's process: the page offers no actions on it.
+    /// Another node's process: its children's exits are not kept.
     remote: bool,
 }
 
@@ -408,17 +409,19 @@ pub(crate) async fn info(AxState(state): AxState<Arc<State>>) -> Response {
     .into_response()
 }
 
+/// An action on a process.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) enum Action {
+    Kill,
+    Restart,
+}
+
 pub(crate) async fn kill(
     AxState(state): AxState<Arc<State>>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<serde_json::Value> {
-    authorize(&state, &headers)?;
-    let id = local_only(&state, &id, "kill")?;
-    let pid = state.observed.find(id).ok_or_else(|| no_such(id))?;
-    pid.kill();
-    tracing::info!(pid = %id, "killed from the observer");
-    Ok(Json(json!({ "killed": id.to_string() })))
+    act(&state, &headers, &id, Action::Kill).await
 }
 
 pub(crate) async fn restart(
@@ -426,37 +429,88 @@ pub(crate) async fn restart(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult<serde_json::Value> {
-    authorize(&state, &headers)?;
-    let id = local_only(&state, &id, "restart")?;
-    let info = state.observed.process(id).ok_or_else(|| no_such(id))?;
-    let not_supervised = || {
-        ApiError(
-            StatusCode::CONFLICT,
-            format!("{id} is not a supervisor's child: kill it instead"),
-        )
-    };
-    let (Some(child_id), Some(parent)) = (info.child_id.clone(), info.parent) else {
-        return Err(not_supervised());
-    };
-    let sup = state
-        .observed
-        .find(parent)
-        .and_then(|p| p.downcast::<SupervisorMsg>())
-        .ok_or_else(not_supervised)?;
-    match sup.restart_child(&child_id).await {
-        Ok(new) => {
-            tracing::info!(pid = %id, new = %new.id(), "restarted from the observer");
-            Ok(Json(json!({
-                "restarted": id.to_string(),
-                "child_id": &*child_id,
-                "new": new.id().to_string(),
-            })))
+    act(&state, &headers, &id, Action::Restart).await
+}
+
+/// `action` on process `id`, here or on its node.
+async fn act(
+    state: &State,
+    headers: &HeaderMap,
+    id: &str,
+    action: Action,
+) -> ApiResult<serde_json::Value> {
+    authorize(state, headers)?;
+    match state.place(parse_id(id)?) {
+        Place::Local(id) => act_here(&state.observed, id, action, NodeId::LOCAL)
+            .await
+            .map(Json),
+        Place::Remote(id) => {
+            let answer = state.remote()?.act(id, action).await?;
+            serde_json::from_str(&answer).map(Json).map_err(|e| {
+                ApiError(
+                    StatusCode::BAD_GATEWAY,
+                    format!("node {} answered what is not JSON: {e}", id.node.0),
+                )
+            })
         }
-        Err(StartError::NoSupervisor | StartError::NoChild(_)) => Err(no_such(id)),
-        Err(e) => Err(ApiError(
-            StatusCode::CONFLICT,
-            format!("the child did not start again: {e}"),
-        )),
+    }
+}
+
+/// `action` on process `id` of `observed` (this node's numbering); the
+/// answer names processes as node `me` numbers them.
+pub(crate) async fn act_here(
+    observed: &Observed,
+    id: ProcessId,
+    action: Action,
+    me: NodeId,
+) -> Result<serde_json::Value, ApiError> {
+    let shown = |id: ProcessId| {
+        let node = if id.node == NodeId::LOCAL {
+            me
+        } else {
+            id.node
+        };
+        ProcessId { node, ..id }.to_string()
+    };
+    let no_such = || no_such(ProcessId { node: me, ..id });
+    match action {
+        Action::Kill => {
+            let pid = observed.find(id).ok_or_else(no_such)?;
+            pid.kill();
+            tracing::info!(pid = %shown(id), "killed from the observer");
+            Ok(json!({ "killed": shown(id) }))
+        }
+        Action::Restart => {
+            let info = observed.process(id).ok_or_else(no_such)?;
+            let not_supervised = || {
+                ApiError(
+                    StatusCode::CONFLICT,
+                    format!("{} is not a supervisor's child: kill it instead", shown(id)),
+                )
+            };
+            let (Some(child_id), Some(parent)) = (info.child_id.clone(), info.parent) else {
+                return Err(not_supervised());
+            };
+            let sup = observed
+                .find(parent)
+                .and_then(|p| p.downcast::<SupervisorMsg>())
+                .ok_or_else(not_supervised)?;
+            match sup.restart_child(&child_id).await {
+                Ok(new) => {
+                    tracing::info!(pid = %shown(id), new = %shown(new.id()), "restarted from the observer");
+                    Ok(json!({
+                        "restarted": shown(id),
+                        "child_id": &*child_id,
+                        "new": shown(new.id()),
+                    }))
+                }
+                Err(StartError::NoSupervisor | StartError::NoChild(_)) => Err(no_such()),
+                Err(e) => Err(ApiError(
+                    StatusCode::CONFLICT,
+                    format!("the child did not start again: {e}"),
+                )),
+            }
+        }
     }
 }
 

@@ -26,8 +26,9 @@
 //!
 //! Actions need `Authorization: Bearer TOKEN`: 401 without it, 403 with a
 //! wrong one. A malformed id is a 400, a process that is not alive a 404,
-//! restarting a process no supervisor started a 409, killing or restarting
-//! another node's process a 501 (act from that node's own observer).
+//! restarting a process no supervisor started a 409. Another node's
+//! process (`<N.serial>`) is killed or restarted by that node, after this
+//! observer checked the token.
 //!
 //! Another node's processes (feature `net`, on by default; without it the
 //! crate does not depend on actor-net): the node calls

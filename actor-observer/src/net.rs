@@ -17,7 +17,10 @@
 //! between nodes carries (the NATS server's maximum payload, 1 MiB by
 //! default: a few thousand rows); the response then says how many were
 //! left out in `x-observer-left-out`. Killing or restarting another node's
-//! process is refused (501): open that node's own observer.
+//! process (`POST /api/processes/<N.serial>/kill`, `.../restart`) is done
+//! by that node's answering process once this observer has checked the
+//! token: a node of the cluster trusts the others, as Erlang nodes do, so
+//! answer only on nodes whose cluster is as trusted as the token.
 //!
 //! # Examples
 //!
@@ -72,7 +75,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::api::{ApiError, Detail, Rows, TableQuery};
+use crate::api::{Action, ApiError, Detail, Rows, TableQuery};
 use crate::remote::Remote;
 use crate::server::Observer;
 
@@ -83,6 +86,9 @@ pub(crate) enum Ask {
     Table(TableQuery, Reply<Result<Rows, String>>),
     /// One process there, as the JSON of `GET /api/processes/{id}`.
     Process(ProcessId, Reply<Option<String>>),
+    /// Kill or restart a process there: the answer's JSON, or an error's
+    /// status and text.
+    Act(ProcessId, Action, Reply<Result<String, (u16, String)>>),
 }
 
 /// The global name of node `node`'s answering process.
@@ -144,32 +150,44 @@ pub async fn answer(node: &Node) -> Result<AnyPid, actor_net::Error> {
     let me = node.id();
     let budget = node.max_payload().saturating_sub(SLACK);
     let observed = Observed::current();
-    let pid: Pid<Ask> =
-        Spawn::new()
-            .label("observer-answer")
-            .system()
-            .spawn(move |mut ctx: Ctx<Ask>| async move {
-                loop {
-                    match ctx.recv().await {
-                        Ask::Table(query, reply) => {
-                            let snap = on_node(observed.snapshot(), me);
-                            let rows = Rows::select(&query, &snap, budget).map_err(|e| e.text());
-                            let _ = reply.send(rows);
-                        }
-                        Ask::Process(id, reply) => {
-                            let snap = on_node(observed.snapshot(), me);
-                            let detail = Detail::of(&snap, id, Vec::new(), true)
-                                .and_then(|d| serde_json::to_string(&d).ok());
-                            let _ = reply.send(detail);
-                        }
-                    }
-                }
-            });
+    let pid: Pid<Ask> = Spawn::new()
+        .label("observer-answer")
+        .system()
+        .spawn(move |ctx: Ctx<Ask>| answer_loop(ctx, observed, me, budget));
     if let Err(e) = node.register_global(&name_of(me), &pid).await {
         pid.kill();
         return Err(e);
     }
     Ok(AnyPid::from(pid))
+}
+
+/// Answers the observers of the cluster, one request at a time.
+async fn answer_loop(mut ctx: Ctx<Ask>, observed: Observed, me: NodeId, budget: usize) {
+    loop {
+        match ctx.recv().await {
+            Ask::Table(query, reply) => {
+                let snap = on_node(observed.snapshot(), me);
+                let _ = reply.send(Rows::select(&query, &snap, budget).map_err(ApiError::text));
+            }
+            Ask::Process(id, reply) => {
+                let snap = on_node(observed.snapshot(), me);
+                let detail = Detail::of(&snap, id, Vec::new(), true)
+                    .and_then(|d| serde_json::to_string(&d).ok());
+                let _ = reply.send(detail);
+            }
+            Ask::Act(id, action, reply) => {
+                let here = ProcessId {
+                    node: NodeId::LOCAL,
+                    serial: id.serial,
+                };
+                let done = crate::api::act_here(&observed, here, action, me)
+                    .await
+                    .map(|v| v.to_string())
+                    .map_err(ApiError::into_parts);
+                let _ = reply.send(done);
+            }
+        }
+    }
 }
 
 /// `snap` with this node's ids (node 0 here) given the node's id in the
@@ -348,6 +366,15 @@ impl Remote for Cluster {
             self.ask(id.node, |reply| Ask::Process(id, reply))
                 .await?
                 .ok_or_else(|| crate::api::no_such(id))
+        }
+        .boxed()
+    }
+
+    fn act(&self, id: ProcessId, action: Action) -> BoxFuture<'_, Result<String, ApiError>> {
+        async move {
+            self.ask(id.node, |reply| Ask::Act(id, action, reply))
+                .await?
+                .map_err(|(status, text)| ApiError::from_parts(status, text))
         }
         .boxed()
     }

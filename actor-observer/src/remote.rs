@@ -9,7 +9,7 @@ use actor_core::{NodeId, ProcessId};
 use axum::http::StatusCode;
 use futures::future::BoxFuture;
 
-use crate::api::{ApiError, Place, Rows, TableQuery};
+use crate::api::{Action, ApiError, Place, Rows, TableQuery};
 use crate::state::State;
 
 /// Other nodes' tables and processes.
@@ -20,6 +20,8 @@ pub(crate) trait Remote: Send + Sync {
     fn rows(&self, node: NodeId, query: TableQuery) -> BoxFuture<'_, Result<Rows, ApiError>>;
     /// One process of another node, as the JSON of `GET /api/processes/{id}`.
     fn detail(&self, id: ProcessId) -> BoxFuture<'_, Result<String, ApiError>>;
+    /// `action` on another node's process: what the action answers, as JSON.
+    fn act(&self, id: ProcessId, action: Action) -> BoxFuture<'_, Result<String, ApiError>>;
 }
 
 impl State {

@@ -1,7 +1,7 @@
 //! The observer of one node of an actor-net cluster shows another node's
 //! processes (`?node=N`, ids `<N.serial>`), streams them to the page,
-//! refuses actions on them, and answers a clear error for a node that is
-//! not up or does not answer observers.
+//! kills them there, and answers a clear error for a node that is not up
+//! or does not answer observers.
 //!
 //! Two nodes in one test process, each on a runtime of its own (so each has
 //! its own process table), on a `nats-server` the test starts.
@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use actor_core::{Ctx, NodeId, Pid, Runtime, Spawn};
+use actor_core::{AnyPid, ChildSpec, Ctx, NodeId, Runtime, Spawn, Strategy, Supervisor};
 use actor_net::{NatsServer, Node, NodeConfig, NodeEvent};
 use common::{get, post, seg};
 use serde_json::Value;
@@ -63,8 +63,20 @@ fn the_observer_of_one_node_lists_another_nodes_processes() {
 
     // Node B: a process only it runs, and the answering process.
     let rt_b = Runtime::tokio();
-    let (b, worker): (Node, Pid<u32>) = rt_b.block_on(async {
+    let (b, worker, sup) = rt_b.block_on(async {
         let b = Node::connect(steady(&url, "b")).await.unwrap();
+        let sup = Supervisor::new(Strategy::OneForOne)
+            .child(ChildSpec::new("bee", || async {
+                let w = Spawn::new().link().spawn(|mut ctx: Ctx<u32>| async move {
+                    loop {
+                        ctx.recv().await;
+                    }
+                });
+                Ok(AnyPid::from(w))
+            }))
+            .start_unlinked()
+            .await
+            .unwrap();
         let worker = Spawn::new()
             .label("only-on-b")
             .spawn(|mut ctx: Ctx<u32>| async move {
@@ -73,7 +85,7 @@ fn the_observer_of_one_node_lists_another_nodes_processes() {
                 }
             });
         actor_observer::net::answer(&b).await.unwrap();
-        (b, worker)
+        (b, worker, sup)
     });
 
     // Node A serves the observer; node C is up but does not answer.
@@ -154,21 +166,6 @@ fn the_observer_of_one_node_lists_another_nodes_processes() {
     let (status, _) = get(&at(&format!("api/processes/{}", seg(&gone))));
     assert_eq!(status, 404);
 
-    // Actions on B's processes are refused, clearly, and do nothing.
-    let (status, refused) = post(
-        &at(&format!("api/processes/{}/kill", seg(&want))),
-        Some("test-token"),
-    );
-    assert_eq!(status, 501);
-    assert!(
-        refused["error"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("node {bn}")),
-        "{refused}"
-    );
-    assert!(worker.is_alive());
-
     // The page's stream sends B's table.
     let addr = serving.addr();
     let mut s = TcpStream::connect(addr).unwrap();
@@ -188,6 +185,51 @@ fn the_observer_of_one_node_lists_another_nodes_processes() {
         assert_ne!(line, "event: table-error", "{:?}", lines.next());
     };
     assert_eq!(streamed["order"], serde_json::json!([want]));
+
+    // Actions on B's processes: the token checked here, done there.
+    let kill = at(&format!("api/processes/{}/kill", seg(&want)));
+    assert_eq!(post(&kill, None).0, 401);
+    assert!(worker.is_alive());
+    let (status, refused) = post(
+        &at(&format!("api/processes/{}/restart", seg(&want))),
+        Some("test-token"),
+    );
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{want} is not a supervisor's child")),
+        "{refused}"
+    );
+    // A supervised child of B restarted by its supervisor there.
+    let bee = |rt: &Runtime| rt.block_on(sup.which_children()).unwrap()[0].1.id().serial;
+    let before = bee(&rt_b);
+    let (status, restarted) = post(
+        &at(&format!(
+            "api/processes/{}/restart",
+            seg(format!("<{bn}.{before}>"))
+        )),
+        Some("test-token"),
+    );
+    assert_eq!(status, 200, "{restarted}");
+    assert_eq!(restarted["child_id"], "bee");
+    let after = bee(&rt_b);
+    assert_ne!(before, after);
+    assert_eq!(restarted["new"], format!("<{bn}.{after}>"));
+
+    let (status, killed) = post(&kill, Some("test-token"));
+    assert_eq!(
+        (status, &killed["killed"]),
+        (200, &Value::from(want.as_str()))
+    );
+    rt_b.block_on(async {
+        tokio::time::timeout(Duration::from_secs(15), worker.wait())
+            .await
+            .expect("B's worker killed")
+    });
+    let (status, _) = post(&kill, Some("test-token"));
+    assert_eq!(status, 404, "killed already");
 
     // A node that is up but does not answer observers, an unknown node, a
     // malformed node: each a clear error.

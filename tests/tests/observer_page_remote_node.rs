@@ -1,7 +1,7 @@
 //! The observer's page of one node of an actor-net cluster, in headless
 //! Chromium: picking another node in the process table's node selector
-//! lists that node's processes (ids `<N.serial>`), and that node's process
-//! page offers no actions.
+//! lists that node's processes (ids `<N.serial>`), and the Kill button of
+//! one of them kills it on its node.
 
 use std::time::Duration;
 
@@ -9,6 +9,8 @@ use actor_core::{Ctx, NodeId, Pid, Runtime, Spawn};
 use actor_net::{NatsServer, Node, NodeConfig, NodeEvent};
 use fantoccini::Locator;
 use tests::browser::Browser;
+
+const TOKEN: &str = "browser-test-token";
 
 /// No live node is lost within the test (only a goodbye makes one down).
 fn steady(url: &str, name: &str) -> NodeConfig {
@@ -57,6 +59,8 @@ fn picking_another_node_shows_its_processes() {
         let a = Node::connect(steady(&url, "a")).await.unwrap();
         until_up(&a, b.id()).await;
         let serving = actor_observer::Observer::new()
+            .token(TOKEN)
+            .unwrap()
             .cluster(&a)
             .serve("127.0.0.1:0")
             .await
@@ -102,7 +106,7 @@ fn picking_another_node_shows_its_processes() {
         assert!(count.as_str().unwrap().ends_with(&format!("on node {bn}")), "{count}");
         assert!(br.client.current_url().await.unwrap().as_str().ends_with(&format!("#/processes/{bn}")));
 
-        // Its process page: B's process, no kill button.
+        // Its process page: B's process, killed from the page.
         br.client
             .find(Locator::LinkText(&want))
             .await
@@ -115,12 +119,34 @@ fn picking_another_node_shows_its_processes() {
             .await
             .unwrap();
         assert!(heading.as_str().unwrap().contains(&want), "{heading}");
-        let kill = br.js("return !!document.querySelector('#kill');").await.unwrap();
-        assert_eq!(kill, false);
+        br.client
+            .find(Locator::Css("#token"))
+            .await
+            .unwrap()
+            .send_keys(TOKEN)
+            .await
+            .unwrap();
+        br.client
+            .find(Locator::Css("#kill"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let toast = br
+            .until("const t = document.querySelector('#toast'); return !t.hidden && t.textContent;")
+            .await
+            .unwrap();
+        assert_eq!(toast.as_str().unwrap(), format!("killed {want}"));
         br.close().await;
 
         serving.stop();
         a.shutdown().await;
     });
-    rt_b.block_on(b.shutdown());
+    rt_b.block_on(async {
+        tokio::time::timeout(Duration::from_secs(15), worker.wait())
+            .await
+            .expect("B's worker killed from A's page");
+        b.shutdown().await;
+    });
 }
