@@ -119,25 +119,10 @@ fn picking_another_node_shows_its_processes() {
             .await
             .unwrap();
         assert!(heading.as_str().unwrap().contains(&want), "{heading}");
-        br.client
-            .find(Locator::Css("#token"))
-            .await
-            .unwrap()
-            .send_keys(TOKEN)
-            .await
-            .unwrap();
-        br.client
-            .find(Locator::Css("#kill"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        let toast = br
-            .until("const t = document.querySelector('#toast'); return !t.hidden && t.textContent;")
-            .await
-            .unwrap();
-        assert_eq!(toast.as_str().unwrap(), format!("killed {want}"));
+        br.type_into("#token", TOKEN).await.unwrap();
+        br.click("#kill").await.unwrap();
+        let toast = br.toast().await.unwrap();
+        assert_eq!(toast, format!("killed {want}"));
         br.close().await;
 
         serving.stop();
