@@ -23,8 +23,10 @@ use crate::spawn::{Spawn, spawn_with};
 pub struct Ctx<M: 'static> {
     pub(crate) inner: Arc<dyn LocalProc<M>>,
     pub(crate) inbox: Inbox<M>,
-    /// Process-local storage, dropped with the context.
-    locals: Vec<Box<dyn Any + Send>>,
+    /// Process-local storage, dropped with the context; boxed, so that a
+    /// process that keeps none holds one word for it.
+    #[allow(clippy::box_collection)] // one word, not three, while unused
+    locals: Option<Box<Vec<Box<dyn Any + Send>>>>,
 }
 
 impl<M: Send + 'static> Ctx<M> {
@@ -32,7 +34,7 @@ impl<M: Send + 'static> Ctx<M> {
         Ctx {
             inner,
             inbox: Inbox::new(),
-            locals: Vec::new(),
+            locals: None,
         }
     }
 
@@ -214,7 +216,7 @@ impl<M: Send + 'static> Ctx<M> {
             .lock()
             .ext
             .as_mut()
-            .and_then(|ext| ext.monitoring.remove(&mref));
+            .and_then(|ext| ext.monitoring.remove(mref));
         if let Some(target) = target {
             target.remove_watcher(mref);
         }
@@ -264,14 +266,15 @@ impl<M: Send + 'static> Ctx<M> {
     /// });
     /// ```
     pub fn local<T: Send + 'static>(&mut self, init: impl FnOnce() -> T) -> &mut T {
-        let i = match self.locals.iter().position(|b| b.is::<T>()) {
+        let locals = self.locals.get_or_insert_with(Box::default);
+        let i = match locals.iter().position(|b| b.is::<T>()) {
             Some(i) => i,
             None => {
-                self.locals.push(Box::new(init()));
-                self.locals.len() - 1
+                locals.push(Box::new(init()));
+                locals.len() - 1
             }
         };
-        self.locals[i]
+        locals[i]
             .downcast_mut::<T>()
             .expect("the slot was chosen by its type")
     }

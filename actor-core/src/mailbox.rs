@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
 
 use crate::error::{SendError, TrySendError};
@@ -47,6 +48,19 @@ impl<M> Item<M> {
 /// A receive buffer whose capacity is above this, and four times what it
 /// holds, is given back after a burst.
 const SHRINK_ABOVE: usize = 1024;
+
+impl<M> Shared<M> {
+    /// The receiver's own buffer now holds `local` messages.
+    #[inline]
+    pub(crate) fn local_left(&self, local: usize) {
+        self.local.store(local as u32, Ordering::Relaxed);
+    }
+
+    /// The messages in the receiver's own buffer, for observers.
+    pub(crate) fn local(&self) -> usize {
+        self.local.load(Ordering::Relaxed) as usize
+    }
+}
 
 impl<M: Send + 'static> Shared<M> {
     pub(crate) fn bounded(&self) -> bool {
@@ -178,7 +192,8 @@ impl<M: Send + 'static> Inbox<M> {
                 w.wake();
             }
         }
-        shared.stats.received(self.local.len());
+        shared.stats.received();
+        shared.local_left(self.local.len());
         runtime::trace_receive(shared.id);
     }
 
@@ -207,7 +222,7 @@ impl<M: Send + 'static> Inbox<M> {
             return false;
         }
         self.take_queued(shared.bounded(), &mut st);
-        shared.stats.local_left(self.local.len());
+        shared.local_left(self.local.len());
         true
     }
 
@@ -292,7 +307,7 @@ impl<M: Send + 'static> Inbox<M> {
         let before = self.local.len();
         self.local.retain(|i| !i.is_down_of(mref));
         let flushed_here = before - self.local.len();
-        shared.stats.local_left(self.local.len());
+        shared.local_left(self.local.len());
         let mut st = shared.lock();
         st.queue.retain(|i| !i.is_down_of(mref));
         if flushed_here > 0 {
@@ -324,6 +339,6 @@ impl<M> Inbox<M> {
         while let Some(m) = self.local.pop_back() {
             st.queue.push_front(m);
         }
-        shared.stats.local_left(0);
+        shared.local_left(0);
     }
 }

@@ -51,7 +51,7 @@ use std::any::TypeId;
 use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde::ser::{SerializeMap, SerializeStruct};
@@ -786,9 +786,6 @@ pub(crate) struct Stats {
     started: AtomicU64,
     received: AtomicU64,
     sent: AtomicU64,
-    /// Messages in the receiver's own buffer (taken from the shared queue,
-    /// not yet received).
-    local: AtomicU32,
     /// What it waits on, besides receives: `kind << 62 | serial`.
     waiting: AtomicU64,
 }
@@ -805,21 +802,10 @@ impl Stats {
         }
     }
 
-    /// One more message received; `local` left in the receiver's buffer.
+    /// One more message received.
     #[inline]
-    pub(crate) fn received(&self, local: usize) {
+    pub(crate) fn received(&self) {
         bump(&self.received, 1);
-        self.local_left(local);
-    }
-
-    /// The receiver's own buffer now holds `local` messages.
-    #[inline]
-    pub(crate) fn local_left(&self, local: usize) {
-        self.local.store(local as u32, Ordering::Relaxed);
-    }
-
-    pub(crate) fn local(&self) -> usize {
-        self.local.load(Ordering::Relaxed) as usize
     }
 
     pub(crate) fn counts(&self) -> (u64, u64) {
@@ -979,7 +965,7 @@ pub(crate) fn info<M: Send + 'static>(
         }),
         supervisor: TypeId::of::<M>() == TypeId::of::<SupervisorMsg>(),
         status,
-        mailbox: st.queue.len() + stats.local(),
+        mailbox: st.queue.len() + shared.local(),
         received,
         sent,
         links: ext.map(|e| e.links.keys()).unwrap_or_default(),

@@ -172,6 +172,10 @@ pub(crate) struct Shared<M> {
     pub(crate) exiting: AtomicBool,
     /// Its place in the runtime's table of processes.
     pub(crate) key: AtomicU32,
+    /// Messages in the receiver's own buffer (taken from the shared
+    /// queue, not yet received), for observers; beside the other small
+    /// fields rather than in `stats`, where it would take a word.
+    pub(crate) local: AtomicU32,
     /// Counters and marks for observers.
     pub(crate) stats: Stats,
     pub(crate) state: SpinLock<State<M>>,
@@ -195,7 +199,7 @@ pub(crate) struct Ext<M> {
     pub(crate) watchers: Keyed<MonitorRef, Arc<dyn Watcher>>,
     /// The monitors this process holds on others, removed from their
     /// targets when it ends.
-    pub(crate) monitoring: HashMap<MonitorRef, Arc<dyn Core>>,
+    pub(crate) monitoring: Keyed<MonitorRef, Arc<dyn Core>>,
     /// Senders waiting for room in a bounded mailbox, by ticket.
     pub(crate) send_waiters: BTreeMap<u64, Waker>,
     pub(crate) next_ticket: u64,
@@ -218,7 +222,10 @@ pub(crate) struct Ext<M> {
 /// index, so removal never scans a long list.
 pub(crate) struct Keyed<K, V> {
     list: Vec<(K, V)>,
-    index: Option<HashMap<K, usize>>,
+    /// Boxed: most lists never grow long, and an empty `Keyed` is then
+    /// four words, cheap to make and to hold.
+    #[allow(clippy::box_collection)] // one word, not six, while unused
+    index: Option<Box<HashMap<K, usize>>>,
 }
 
 impl<K, V> Default for Keyed<K, V> {
@@ -245,12 +252,16 @@ impl<K: Copy + Eq + std::hash::Hash, V> Keyed<K, V> {
         if self.position(key).is_some() {
             return false;
         }
+        if self.list.capacity() == 0 {
+            // Most lists hold one entry (a parent's link, one `wait`).
+            self.list.reserve_exact(1);
+        }
         self.list.push((key, value));
         if let Some(index) = &mut self.index {
             index.insert(key, self.list.len() - 1);
         } else if self.list.len() > Self::INDEX_FROM {
             let index = self.list.iter().enumerate().map(|(i, (k, _))| (*k, i));
-            self.index = Some(index.collect());
+            self.index = Some(Box::new(index.collect()));
         }
         true
     }
@@ -272,6 +283,15 @@ impl<K: Copy + Eq + std::hash::Hash, V> Keyed<K, V> {
         self.list.len()
     }
 
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The values, in the list's order.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
+        self.list.iter().map(|(_, v)| v)
+    }
+
     /// The keys, in the list's order.
     pub(crate) fn keys(&self) -> Vec<K> {
         self.list.iter().map(|(k, _)| *k).collect()
@@ -290,7 +310,7 @@ impl<M> Default for Ext<M> {
         Ext {
             links: Links::default(),
             watchers: Keyed::default(),
-            monitoring: HashMap::new(),
+            monitoring: Keyed::default(),
             send_waiters: BTreeMap::new(),
             next_ticket: 0,
             trap: None,
@@ -358,7 +378,7 @@ impl<M: Send + 'static> Shared<M> {
         }
         let Some(ext) = st.ext.as_mut() else { return };
         // The monitor is spent: forget its target.
-        ext.monitoring.remove(&down.monitor);
+        ext.monitoring.remove(down.monitor);
         if let Some(conv) = ext.down {
             runtime::trace_deliver(down.id, self.id);
             let mref = down.monitor;
@@ -521,6 +541,7 @@ where
     F::Output: IntoExitReason,
 {
     type Header = Shared<M>;
+    type Home = runtime::Scheduler;
 
     fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>, coop: bool) -> Poll<()> {
         let mut this = self.project();
@@ -712,27 +733,36 @@ fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
     } else {
         tracing::debug!(pid = %id, %reason, "exit");
     }
-    if let Some(ext) = ext {
-        let ext = *ext;
-        if let Some(name) = &ext.name {
-            runtime::registry().remove_if(name, id);
+    if let Some(mut ext) = ext {
+        // Taken field by field, not moved out of the box whole: most
+        // processes that have relations have one or two of them.
+        if let Some(name) = ext.name.take() {
+            runtime::registry().remove_if(&name, id);
         }
         // The monitors it held die with it (Erlang removes them too).
-        for (mref, target) in ext.monitoring {
-            target.remove_watcher(mref);
+        if !ext.monitoring.is_empty() {
+            for (mref, target) in std::mem::take(&mut ext.monitoring).into_values() {
+                target.remove_watcher(mref);
+            }
         }
-        for (_, link) in ext.links.into_values() {
-            link.exit_signal(id, &reason, true);
+        if !ext.links.is_empty() {
+            for (_, link) in std::mem::take(&mut ext.links).into_values() {
+                link.exit_signal(id, &reason, true);
+            }
         }
-        for (mref, w) in ext.watchers.into_values() {
-            w.down(Down {
-                monitor: mref,
-                id,
-                reason: reason.clone(),
-            });
+        if !ext.watchers.is_empty() {
+            for (mref, w) in std::mem::take(&mut ext.watchers).into_values() {
+                w.down(Down {
+                    monitor: mref,
+                    id,
+                    reason: reason.clone(),
+                });
+            }
         }
-        for (_, w) in ext.send_waiters {
-            w.wake();
+        if !ext.send_waiters.is_empty() {
+            for (_, w) in std::mem::take(&mut ext.send_waiters) {
+                w.wake();
+            }
         }
     }
 }

@@ -195,6 +195,7 @@ where
         capacity: opts.capacity.unwrap_or(u32::MAX),
         exiting: AtomicBool::new(false),
         key: AtomicU32::new(0),
+        local: AtomicU32::new(0),
         stats: Stats::new(parent),
         state: SpinLock::new(state),
     };

@@ -25,6 +25,10 @@ pub(crate) trait Body: Send + Sized + 'static {
     /// The state shared with the task's handles.
     type Header: Send + Sync + 'static;
 
+    /// The scheduler its wakes go to (a concrete type: a task holds it
+    /// by a thin pointer).
+    type Home: Schedule;
+
     /// Polls the body. `Ready` means the task is over; the task then drops
     /// the body. Must not panic (a body catches its own panics). `coop`:
     /// the body shares its thread with others and should yield after a
@@ -84,7 +88,7 @@ pub(crate) struct Task<B: Body> {
     pub(crate) header: B::Header,
     /// Where a wake sends it; `None` on the deterministic runtime, which
     /// polls with wakers of its own.
-    home: Option<Arc<dyn Schedule>>,
+    home: Option<Arc<B::Home>>,
     cell: TaskCell<B>,
 }
 
@@ -147,7 +151,7 @@ pub(crate) fn with_current_stats(f: impl FnOnce(&Stats)) {
 }
 
 impl<B: Body> Task<B> {
-    pub(crate) fn new(header: B::Header, body: B, home: Option<Arc<dyn Schedule>>) -> Arc<Self> {
+    pub(crate) fn new(header: B::Header, body: B, home: Option<Arc<B::Home>>) -> Arc<Self> {
         Arc::new(Task {
             header,
             home,

@@ -20,7 +20,7 @@ use std::time::Duration;
 use crate::handle::Core;
 use crate::id::{MonitorRef, NodeId, ProcessId};
 use crate::observe::{Event, Hub};
-use crate::raw::{Run, Schedule};
+use crate::raw::Run;
 use crate::registry::Registry;
 use crate::signal::ExitReason;
 use deterministic::{Config, Executor};
@@ -182,7 +182,7 @@ impl Place {
 
     /// Where the task's own waker sends it: our scheduler on tokio; on the
     /// deterministic runtime nowhere (it polls with wakers of its own).
-    pub(crate) fn home(&self) -> Option<Arc<dyn Schedule>> {
+    pub(crate) fn home(&self) -> Option<Arc<Scheduler>> {
         match self {
             Place::Pool(s) => Some(s.clone()),
             Place::Det(_) => None,

@@ -237,16 +237,18 @@ impl Schedule for Scheduler {
 
 /// Runs `f` with the scheduler of the worker running on this thread, or
 /// of the tokio runtime this thread is in.
+///
+/// On a worker, `f` runs under a shared borrow of the worker's state, with
+/// no count taken on the scheduler: what `f` queues meanwhile takes the
+/// shared queue (`spawn` and `schedule` only try to borrow it).
 pub(crate) fn with_current<R>(f: impl FnOnce(&Scheduler) -> R) -> R {
-    let local = LOCAL.with(|l| {
-        l.try_borrow()
-            .ok()
-            .and_then(|l| l.as_ref().map(|l| l.sched.clone()))
-    });
-    match local {
-        Some(s) => f(&s),
-        None => f(&Scheduler::current()),
-    }
+    LOCAL.with(|l| {
+        let local = l.try_borrow().ok();
+        match local.as_ref().and_then(|l| l.as_ref()) {
+            Some(local) => f(&local.sched),
+            None => f(&Scheduler::current()),
+        }
+    })
 }
 
 impl Local {

@@ -1,10 +1,13 @@
 //! The live processes of one runtime: what a snapshot lists and what a
 //! runtime drops when it shuts down. Sharded, each shard a slab, so that a
-//! spawn and an exit each take one uncontended lock and no hashing.
+//! spawn and an exit each take one uncontended lock and no hashing. The
+//! locks are the kernel's spin locks: held for a push or a pop, released
+//! with one store.
 
-use std::sync::{Mutex, Weak};
+use std::sync::Weak;
 
 use crate::handle::Core;
+use crate::raw::{SpinGuard, SpinLock};
 
 const SHARDS: usize = 16;
 
@@ -19,21 +22,20 @@ pub(crate) type Key = u32;
 
 /// The table itself.
 pub(crate) struct Table {
-    shards: [Mutex<Slab>; SHARDS],
+    shards: [SpinLock<Slab>; SHARDS],
 }
 
 impl Default for Table {
     fn default() -> Self {
         Table {
-            shards: std::array::from_fn(|_| Mutex::default()),
+            shards: std::array::from_fn(|_| SpinLock::new(Slab::default())),
         }
     }
 }
 
 impl Table {
-    fn shard(&self, i: usize) -> std::sync::MutexGuard<'_, Slab> {
-        // Nothing panics while a shard is locked.
-        self.shards[i].lock().unwrap_or_else(|p| p.into_inner())
+    fn shard(&self, i: usize) -> SpinGuard<'_, Slab> {
+        self.shards[i].lock()
     }
 
     /// Adds a process; `hint` spreads processes over the shards.
