@@ -185,7 +185,7 @@ impl Node {
             hello_first,
         } = start;
         let (stop, stopped) = watch::channel(false);
-        let outbox = Arc::new(Outbox::new(id, max_payload));
+        let outbox = Arc::new(Outbox::new(id, max_payload, Some(wire.clone())));
         let endpoint = crate::remote::endpoint(id, &outbox);
         let shared = Arc::new(Shared {
             id,
@@ -209,7 +209,7 @@ impl Node {
         let publisher = shared.spawn({
             let shared = shared.clone();
             async move {
-                outbox::publish(&shared.outbox, &*shared.wire, &shared.counters.batches_out).await;
+                outbox::publish(&shared.outbox, &*shared.wire).await;
             }
         });
         let Incoming {
@@ -298,10 +298,11 @@ impl Node {
 
     /// The node's counters.
     pub fn stats(&self) -> Stats {
-        let shared = &self.shared;
-        shared
-            .counters
-            .snapshot(shared.outbox.dropped_to_down.load(Ordering::Relaxed))
+        let outbox = &self.shared.outbox;
+        self.shared.counters.snapshot(
+            outbox.dropped_to_down.load(Ordering::Relaxed),
+            outbox.batches_out.load(Ordering::Relaxed),
+        )
     }
 
     /// Shuts the node down cleanly: frees its global names, sends what is

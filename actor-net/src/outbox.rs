@@ -1,21 +1,26 @@
-//! Frames waiting to be published: one ordered queue per destination node,
-//! drained by one task on the node's one connection, many frames to a NATS
-//! message.
+//! Frames to other nodes: handed to the wire at once by the sending thread
+//! when their destination is idle, else queued, many frames to a NATS
+//! message, for one publishing process on the node's one connection.
 //!
-//! Pushing never waits: it appends the encoded frame to the last batch of
-//! its destination (starting a new batch when that one is full) and wakes
-//! the publisher. The publisher takes every waiting batch and publishes it;
-//! while it is busy, new frames pile up into fuller batches, so a burst of
-//! tells costs few NATS messages and a lone message goes out at once. One
-//! queue per destination and one publishing task keep each pair of nodes
-//! (and so each pair of processes) in FIFO order.
+//! Pushing never waits. A frame for an idle destination (nothing queued
+//! for it, nothing published to it since the publisher last ran) goes to
+//! the wire at once, as a batch of one, from the thread that sends it: no
+//! wake-up of another process between the sender and the connection. The
+//! destination is then busy until the publisher has run; meanwhile frames
+//! for it are appended to its last batch (a new batch when that one is
+//! full), so a burst of tells costs few NATS messages and a lone message
+//! goes out at once. A direct publish happens under the outbox's lock and
+//! only when nothing is queued or being published for its destination, and
+//! the publisher takes a destination's batches in order, so each pair of
+//! nodes (and so each pair of processes) stays in FIFO order.
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use actor_core::NodeId;
 use bytes::Bytes;
+use futures::FutureExt;
 use tokio::sync::Notify;
 
 use crate::error::Error;
@@ -32,8 +37,13 @@ pub(crate) struct Outbox {
     header_len: usize,
     state: Mutex<State>,
     wake: Notify,
+    /// The wire that frames for idle destinations are handed to from the
+    /// sending thread (none: every frame is queued for the publisher).
+    direct: Option<Arc<dyn Wire>>,
     /// Frames refused because their node is known to be down.
     pub(crate) dropped_to_down: AtomicU64,
+    /// Batches handed to the wire.
+    pub(crate) batches_out: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -42,6 +52,9 @@ struct State {
     queues: HashMap<NodeId, VecDeque<Vec<u8>>>,
     /// Destinations with batches waiting, in the order they got their first.
     ready: Vec<NodeId>,
+    /// Destinations published to directly, or whose batches the publisher
+    /// holds, since the publisher last looked: frames for them are queued.
+    busy: HashSet<NodeId>,
     /// Nodes known to be down: frames for them are dropped.
     down: HashSet<NodeId>,
     /// The encoding buffer.
@@ -54,14 +67,18 @@ struct State {
 pub(crate) type Batch = (NodeId, Bytes);
 
 impl Outbox {
-    pub(crate) fn new(from: NodeId, max_payload: usize) -> Outbox {
+    /// The outbox of node `from`; `direct` is the wire that frames for
+    /// idle destinations go to from the sending thread.
+    pub(crate) fn new(from: NodeId, max_payload: usize, direct: Option<Arc<dyn Wire>>) -> Outbox {
         Outbox {
             from,
             max_batch: max_payload,
             header_len: frame::new_batch(from, 0).len(),
             state: Mutex::default(),
             wake: Notify::new(),
+            direct,
             dropped_to_down: AtomicU64::new(0),
+            batches_out: AtomicU64::new(0),
         }
     }
 
@@ -110,8 +127,13 @@ impl Outbox {
                 max: self.max_batch,
             });
         }
+        let was_empty = st.queues.get(&to).is_none_or(VecDeque::is_empty);
+        if was_empty && !st.busy.contains(&to) {
+            if let Some(wire) = &self.direct {
+                return self.publish_now(st, wire, to, encoded);
+            }
+        }
         let queue = st.queues.entry(to).or_default();
-        let was_empty = queue.is_empty();
         let fits = queue
             .back()
             .is_some_and(|b| b.len() + frame::LEN_MAX + encoded.len() <= self.max_batch);
@@ -127,18 +149,61 @@ impl Outbox {
         Ok(())
     }
 
+    /// Hands `encoded`, a frame for idle destination `to`, to the wire at
+    /// once if the wire takes it without waiting, else queues it. `st` is
+    /// held throughout, so that nothing for `to` can overtake it.
+    fn publish_now(
+        &self,
+        st: &mut State,
+        wire: &Arc<dyn Wire>,
+        to: NodeId,
+        encoded: &[u8],
+    ) -> Result<(), Error> {
+        let mut batch =
+            frame::new_batch(self.from, self.header_len + frame::LEN_MAX + encoded.len());
+        frame::push(&mut batch, encoded);
+        let batch = Bytes::from(batch);
+        // Busy until the publisher has run: frames sent meanwhile are
+        // batched. It is woken first, so that the wire's own writer, woken
+        // by the publish, runs before it.
+        st.busy.insert(to);
+        self.wake.notify_one();
+        match wire.publish(to, batch.clone()).now_or_never() {
+            Some(Ok(())) => {
+                self.batches_out.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(Err(e)) => {
+                tracing::warn!(node = to.0, error = %e, "cannot publish a batch; dropped");
+            }
+            None => {
+                // The wire has no room now: the publisher sends it.
+                st.queues.entry(to).or_default().push_back(Vec::from(batch));
+                st.ready.push(to);
+            }
+        }
+        Ok(())
+    }
+
     /// Takes every waiting batch, in queue order per destination; waits
     /// for some if there are none. `None` once closed and drained.
+    ///
+    /// Destinations with nothing queued are idle again: what was published
+    /// for them, by the publisher or a sending thread, reached the wire.
     pub(crate) async fn take(&self) -> Option<Vec<Batch>> {
         loop {
             {
                 let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let st = &mut *st;
+                let queues = &st.queues;
+                st.busy
+                    .retain(|node| queues.get(node).is_some_and(|q| !q.is_empty()));
                 if !st.ready.is_empty() {
                     let ready = std::mem::take(&mut st.ready);
                     let mut out = Vec::new();
                     for node in ready {
                         if let Some(queue) = st.queues.get_mut(&node) {
                             out.extend(queue.drain(..).map(|b| (node, Bytes::from(b))));
+                            st.busy.insert(node);
                         }
                     }
                     return Some(out);
@@ -185,13 +250,13 @@ fn count_frames(batch: &[u8]) -> u64 {
 
 /// Publishes every batch the outbox hands out, in order, until it is
 /// closed and drained; counts what it published.
-pub(crate) async fn publish(outbox: &Outbox, wire: &dyn Wire, batches_out: &AtomicU64) {
+pub(crate) async fn publish(outbox: &Outbox, wire: &dyn Wire) {
     while let Some(batches) = outbox.take().await {
         for (node, payload) in batches {
             if let Err(e) = wire.publish(node, payload).await {
                 tracing::warn!(node = node.0, error = %e, "cannot publish a batch; dropped");
             } else {
-                batches_out.fetch_add(1, Ordering::Relaxed);
+                outbox.batches_out.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -230,7 +295,7 @@ mod tests {
 
     #[tokio::test]
     async fn frames_keep_their_order_across_batches() {
-        let outbox = Outbox::new(NodeId(1), 100);
+        let outbox = Outbox::new(NodeId(1), 100, None);
         let sent: Vec<Vec<u8>> = (0u8..50).map(|i| vec![i; 7]).collect();
         for p in &sent {
             outbox.push(NodeId(2), &message(p)).unwrap();
@@ -247,7 +312,7 @@ mod tests {
 
     #[test]
     fn the_largest_payload_fits_and_one_more_byte_is_refused() {
-        let outbox = Outbox::new(NodeId(u32::MAX), 1000);
+        let outbox = Outbox::new(NodeId(u32::MAX), 1000, None);
         let max = outbox.max_payload();
         let full = vec![0u8; max];
         let pid = ProcessId {
@@ -269,7 +334,7 @@ mod tests {
 
     #[tokio::test]
     async fn frames_for_a_down_node_are_dropped_and_counted() {
-        let outbox = Outbox::new(NodeId(1), 1000);
+        let outbox = Outbox::new(NodeId(1), 1000, None);
         outbox.push(NodeId(2), &message(b"a")).unwrap();
         outbox.push(NodeId(2), &message(b"b")).unwrap();
         outbox.node_down(NodeId(2));

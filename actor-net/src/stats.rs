@@ -48,7 +48,6 @@ impl Stats {
 /// The live counters behind [`Stats`].
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub(crate) batches_out: AtomicU64,
     pub(crate) batches_in: AtomicU64,
     pub(crate) frames_in: AtomicU64,
     pub(crate) dropped_undecodable: AtomicU64,
@@ -61,10 +60,10 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn snapshot(&self, dropped_to_down: u64) -> Stats {
+    pub(crate) fn snapshot(&self, dropped_to_down: u64, batches_out: u64) -> Stats {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         Stats {
-            batches_out: get(&self.batches_out),
+            batches_out,
             batches_in: get(&self.batches_in),
             frames_in: get(&self.frames_in),
             dropped_undecodable: get(&self.dropped_undecodable),

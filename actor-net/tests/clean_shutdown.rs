@@ -3,19 +3,13 @@
 
 mod support;
 
-use actor_net::{DownReason, NatsServer, Node, NodeEvent};
-use support::{idle, steady, until_deleted, until_up, within};
+use actor_net::{DownReason, NatsServer, NodeEvent};
+use support::{idle, node, pair, until_deleted, within};
 
 #[tokio::test]
 async fn the_others_see_a_shutdown_at_once() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "b"))
-        .await
-        .unwrap();
-    until_up(&a, b.id()).await;
+    let (a, b) = pair(&server).await;
     let monitor = a.monitor_node(b.id());
     let mut events = a.monitor_nodes();
     b.shutdown().await;
@@ -42,9 +36,7 @@ async fn the_others_see_a_shutdown_at_once() {
 #[tokio::test]
 async fn a_shutdown_deletes_the_nodes_global_names() {
     let server = NatsServer::start().unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "b"))
-        .await
-        .unwrap();
+    let b = node(&server, "b").await;
     let service = idle();
     b.register_global("service", &service).await.unwrap();
     b.shutdown().await;
@@ -59,9 +51,7 @@ async fn a_shutdown_deletes_the_nodes_global_names() {
 #[tokio::test]
 async fn calls_after_shutdown_are_refused() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
+    let a = node(&server, "a").await;
     let id = a.id();
     a.shutdown().await;
     a.shutdown().await;
@@ -75,9 +65,7 @@ async fn calls_after_shutdown_are_refused() {
 #[tokio::test]
 async fn a_name_is_freed_when_its_process_ends() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
+    let a = node(&server, "a").await;
     let service = idle();
     a.register_global("ends", &service).await.unwrap();
     service.send(1).await.unwrap();

@@ -3,19 +3,12 @@
 mod support;
 
 use actor_net::{Error, NatsServer, Node};
-use support::{idle, steady, until_up, wire};
+use support::{idle, pair, wire};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exactly_one_of_two_simultaneous_registrations_wins() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "b"))
-        .await
-        .unwrap();
-    until_up(&a, b.id()).await;
-    until_up(&b, a.id()).await;
+    let (a, b) = pair(&server).await;
     let (on_a, on_b) = (idle(), idle());
     let (id_a, id_b) = (wire(&a, &on_a), wire(&b, &on_b));
     let mut wins = [0, 0];

@@ -3,19 +3,13 @@
 
 mod support;
 
-use actor_net::{Error, NatsServer, Node};
-use support::{idle, steady, until_up, wire};
+use actor_net::{Error, NatsServer};
+use support::{idle, node, pair, wire};
 
 #[tokio::test]
 async fn a_name_registered_on_one_node_is_found_from_another() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "b"))
-        .await
-        .unwrap();
-    until_up(&b, a.id()).await;
+    let (a, b) = pair(&server).await;
     let printer = idle();
     a.register_global("printer", &printer).await.unwrap();
     let found = b.whereis_global::<u64>("printer").await.unwrap().unwrap();
@@ -41,9 +35,7 @@ async fn a_name_registered_on_one_node_is_found_from_another() {
 #[tokio::test]
 async fn a_lookup_with_another_message_type_is_a_typed_error() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
+    let a = node(&server, "a").await;
     a.register_global("counter", &idle()).await.unwrap();
     match a.whereis_global::<String>("counter").await {
         Err(Error::WrongType {
@@ -62,9 +54,7 @@ async fn a_lookup_with_another_message_type_is_a_typed_error() {
 #[tokio::test]
 async fn names_outside_the_key_alphabet_are_refused() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
+    let a = node(&server, "a").await;
     let pid = idle();
     for bad in ["", "has space", ".lead", "trail.", "star*", "gt>"] {
         assert!(

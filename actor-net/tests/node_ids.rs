@@ -5,19 +5,15 @@ mod support;
 use std::collections::HashSet;
 
 use actor_net::{NatsServer, Node};
-use support::steady;
+use support::{node, steady};
 
 #[tokio::test]
 async fn a_node_started_again_gets_a_new_id() {
     let server = NatsServer::start().unwrap();
-    let first = Node::connect(steady(&server.url(), "c", "same"))
-        .await
-        .unwrap();
+    let first = node(&server, "same").await;
     let old = first.id();
     first.shutdown().await;
-    let again = Node::connect(steady(&server.url(), "c", "same"))
-        .await
-        .unwrap();
+    let again = node(&server, "same").await;
     assert!(again.id() > old, "{:?} after {old:?}", again.id());
     again.shutdown().await;
 }
@@ -38,15 +34,11 @@ async fn nodes_connecting_at_once_get_distinct_ids() {
 #[tokio::test]
 async fn ids_survive_a_server_restart() {
     let mut server = NatsServer::start().unwrap();
-    let before = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
+    let before = node(&server, "a").await;
     let old = before.id();
     before.shutdown().await;
     server.restart().unwrap();
-    let after = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
+    let after = node(&server, "a").await;
     assert!(after.id() > old);
     after.shutdown().await;
 }

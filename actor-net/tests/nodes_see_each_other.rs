@@ -2,18 +2,14 @@
 
 mod support;
 
-use actor_net::{NatsServer, Node, NodeInfo};
-use support::{steady, until_up, within};
+use actor_net::{NatsServer, NodeInfo};
+use support::{node, pair, until_up, within};
 
 #[tokio::test]
 async fn two_nodes_list_each_other_by_id_and_name() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "alpha"))
-        .await
-        .unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "beta"))
-        .await
-        .unwrap();
+    let a = node(&server, "alpha").await;
+    let b = node(&server, "beta").await;
     assert_ne!(a.id(), b.id());
     assert_ne!(a.id(), actor_core::NodeId::LOCAL);
     until_up(&a, b.id()).await;
@@ -39,15 +35,9 @@ async fn two_nodes_list_each_other_by_id_and_name() {
 #[tokio::test]
 async fn a_third_node_is_seen_by_both_and_sees_both() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "b"))
-        .await
-        .unwrap();
-    let c = Node::connect(steady(&server.url(), "c", "c"))
-        .await
-        .unwrap();
+    let a = node(&server, "a").await;
+    let b = node(&server, "b").await;
+    let c = node(&server, "c").await;
     for (x, y) in [(&a, &b), (&a, &c), (&b, &a), (&b, &c), (&c, &a), (&c, &b)] {
         until_up(x, y.id()).await;
     }
@@ -64,13 +54,7 @@ async fn a_third_node_is_seen_by_both_and_sees_both() {
 #[tokio::test]
 async fn a_ping_goes_through_the_other_nodes_inbox_and_back() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "b"))
-        .await
-        .unwrap();
-    until_up(&a, b.id()).await;
+    let (a, b) = pair(&server).await;
     within("ping", a.ping(b.id())).await.unwrap();
     let stats = b.stats();
     assert!(stats.frames_in >= 1, "{stats:?}");

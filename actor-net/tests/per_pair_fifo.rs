@@ -6,9 +6,9 @@ mod support;
 use std::time::Duration;
 
 use actor_core::{Ctx, Pid, Reply, Runtime, spawn};
-use actor_net::{NatsServer, Node};
+use actor_net::NatsServer;
 use serde::{Deserialize, Serialize};
-use support::{steady, until_up};
+use support::pair;
 
 #[derive(Serialize, Deserialize)]
 enum Msg {
@@ -22,13 +22,7 @@ const N: u64 = 100_000;
 fn one_hundred_thousand_messages_arrive_in_the_order_sent() {
     Runtime::tokio().block_on(async {
         let server = NatsServer::start().unwrap();
-        let a = Node::connect(steady(&server.url(), "c", "a"))
-            .await
-            .unwrap();
-        let b = Node::connect(steady(&server.url(), "c", "b"))
-            .await
-            .unwrap();
-        until_up(&b, a.id()).await;
+        let (a, b) = pair(&server).await;
         // Counts the messages and those that came out of order.
         let sink: Pid<Msg> = spawn(|mut ctx: Ctx<Msg>| async move {
             let (mut seen, mut out_of_order) = (0, 0);

@@ -11,7 +11,7 @@ use actor_core::{
 };
 use actor_net::{NatsServer, Node};
 use serde::{Deserialize, Serialize};
-use support::{steady, until_up, within};
+use support::{pair, within};
 
 #[derive(Serialize, Deserialize)]
 enum Msg {
@@ -46,14 +46,7 @@ const T: Duration = Duration::from_secs(10);
 /// Two nodes that see each other, and `local` (a process) registered as
 /// `name` on the first, looked up from the second.
 async fn two_nodes(server: &NatsServer, name: &str, local: &Pid<Msg>) -> (Node, Node, Pid<Msg>) {
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "b"))
-        .await
-        .unwrap();
-    until_up(&a, b.id()).await;
-    until_up(&b, a.id()).await;
+    let (a, b) = pair(server).await;
     a.register_global(name, local).await.unwrap();
     let remote = b.whereis_global::<Msg>(name).await.unwrap().unwrap();
     (a, b, remote)

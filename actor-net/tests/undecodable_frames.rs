@@ -3,20 +3,13 @@
 
 mod support;
 
-use actor_net::{NatsServer, Node};
-use support::{steady, until_up, within};
+use actor_net::NatsServer;
+use support::{node, pair, until_up, within};
 
 #[tokio::test]
 async fn garbage_batches_are_counted_and_the_node_goes_on() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "b"))
-        .await
-        .unwrap();
-    until_up(&b, a.id()).await;
-
+    let (a, b) = pair(&server).await;
     let raw = async_nats::connect(server.url()).await.unwrap();
     let inbox = format!("actor.c.node.{}", a.id().0);
     // Not a batch at all; a batch of a future version; a good header
@@ -46,17 +39,13 @@ async fn garbage_batches_are_counted_and_the_node_goes_on() {
 #[tokio::test]
 async fn garbage_on_the_beacon_subject_is_counted_and_ignored() {
     let server = NatsServer::start().unwrap();
-    let a = Node::connect(steady(&server.url(), "c", "a"))
-        .await
-        .unwrap();
+    let a = node(&server, "a").await;
     let raw = async_nats::connect(server.url()).await.unwrap();
     raw.publish("actor.c.beacon", vec![9, 9, 9].into())
         .await
         .unwrap();
     raw.flush().await.unwrap();
-    let b = Node::connect(steady(&server.url(), "c", "b"))
-        .await
-        .unwrap();
+    let b = node(&server, "b").await;
     // b's hello follows the garbage on the same subject.
     until_up(&a, b.id()).await;
     assert_eq!(a.stats().dropped_undecodable, 1);

@@ -1,6 +1,7 @@
 // The observer's page: plain JavaScript, no build step. Views are chosen
-// by the URL's fragment (#/overview, #/processes, #/tree, #/process/<id>,
-// #/log); live updates come by server-sent events from api/events.
+// by the URL's fragment (#/overview, #/processes, #/processes/<node>,
+// #/tree, #/process/<id>, #/log); live updates come by server-sent events
+// from api/events.
 "use strict";
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -16,6 +17,8 @@ const ui = {
   total: 0,
   sort: "mailbox",
   filter: "",
+  // The node whose table is shown: "" for this one, else its id.
+  node: "",
   treeTimer: null,
   detailTimer: null,
 };
@@ -91,15 +94,30 @@ function connect() {
   if (ui.view === "processes") {
     const q = new URLSearchParams({ table: "true", sort: ui.sort, limit: "500" });
     if (ui.filter) q.set("filter", ui.filter);
+    if (ui.node) q.set("node", ui.node);
     url += "?" + q;
   }
   const src = new EventSource(url);
   ui.source = src;
   src.addEventListener("hello", () => ($("#status").textContent = "live"));
-  src.onerror = () => ($("#status").textContent = "reconnecting…");
+  src.onerror = () => {
+    $("#status").textContent = "reconnecting…";
+    // Say why another node's table cannot be had (the stream only fails).
+    if (ui.view === "processes" && ui.node)
+      getJson(`api/processes?node=${encodeURIComponent(ui.node)}&limit=1`).catch((e) => tableError(e.message));
+  };
   src.addEventListener("sample", (e) => onSample(JSON.parse(e.data)));
   src.addEventListener("log", (e) => onLog(JSON.parse(e.data)));
   src.addEventListener("table", (e) => onTable(JSON.parse(e.data)));
+  src.addEventListener("table-error", (e) => tableError(JSON.parse(e.data).error));
+}
+
+function tableError(text) {
+  const el = $("#table-count");
+  if (el) {
+    el.textContent = text;
+    el.classList.add("bad");
+  }
 }
 
 function onSample(s) {
@@ -140,6 +158,12 @@ function route() {
   const before = ui.view;
   ui.view = views[view] ? view : "overview";
   ui.arg = arg ? decodeURIComponent(arg) : null;
+  if (ui.view === "processes" && (ui.arg || "") !== ui.node) {
+    ui.node = ui.arg || "";
+    ui.rows.clear();
+    ui.order = [];
+    ui.total = 0;
+  }
   for (const a of document.querySelectorAll("#nav a")) a.classList.toggle("active", a.dataset.view === ui.view);
   if (before !== ui.view || ui.view === "processes" || !ui.source) connect();
   views[ui.view]();
@@ -213,12 +237,24 @@ const columns = [
 function showProcesses() {
   main.innerHTML = `
     <div class="toolbar">
+      <select id="node" title="whose processes"><option value="">this node</option></select>
       <input id="filter" placeholder="filter by id, name, label or type" value="${esc(ui.filter)}" size="34">
       <span class="muted" id="table-count"></span>
     </div>
     <table id="process-table"><thead><tr>${columns
       .map(([key, title, num]) => `<th data-sort="${key}" class="${num ? "num" : ""} ${ui.sort === key ? "sorted" : ""}">${title}</th>`)
       .join("")}</tr></thead><tbody></tbody></table>`;
+  const pick = $("#node");
+  pick.addEventListener("change", () => (location.hash = pick.value ? `#/processes/${pick.value}` : "#/processes"));
+  getJson("api/nodes")
+    .then((n) => {
+      const nodes = n.others.map((o) => [String(o.id), `${o.name} (node ${o.id})`]);
+      if (ui.node && !nodes.some(([id]) => id === ui.node)) nodes.push([ui.node, `node ${ui.node} (not up)`]);
+      pick.options[0].textContent = `this node (${n.this})`;
+      for (const [id, text] of nodes) pick.add(new Option(text, id));
+      pick.value = ui.node;
+    })
+    .catch(() => {});
   $("#filter").addEventListener("input", (e) => {
     clearTimeout(ui.filterTimer);
     ui.filterTimer = setTimeout(() => {
@@ -251,7 +287,9 @@ function drawRows() {
         <td class="num">${fmtNum(p.sent)}</td><td class="num">${p.restarts}</td><td class="num">${fmtSecs(p.uptime)}</td></tr>`
     )
     .join("");
-  $("#table-count").textContent = `${ui.order.length} shown of ${ui.total} processes`;
+  const count = $("#table-count");
+  count.classList.remove("bad");
+  count.textContent = `${ui.order.length} shown of ${ui.total} processes` + (ui.node ? ` on node ${ui.node}` : "");
 }
 
 function showTree() {
@@ -322,7 +360,9 @@ async function loadDetail() {
   const el = $("#detail");
   if (!el) return;
   const list = (ids) => (ids.length ? ids.map(idLink).join(", ") : '<span class="muted">none</span>');
-  const exits = p.recent_child_exits.length
+  const exits = p.remote
+    ? '<p class="muted">not kept for another node\'s processes</p>'
+    : p.recent_child_exits.length
     ? `<ul class="log">${p.recent_child_exits.map((e) => `<li class="exited">${esc(e.text)}</li>`).join("")}</ul>`
     : '<p class="muted">none seen since the observer started</p>';
   const body = `

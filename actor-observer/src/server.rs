@@ -41,6 +41,7 @@ pub struct Observer {
     pages: Vec<Page>,
     extra: Router,
     nodes: Option<NodesFn>,
+    pub(crate) remote: Option<Arc<dyn crate::remote::Remote>>,
 }
 
 /// Lists the nodes this one is connected to.
@@ -88,13 +89,14 @@ impl Observer {
             pages: Vec::new(),
             extra: Router::new(),
             nodes: None,
+            remote: None,
         }
     }
 
     /// Lists other nodes on the overview (and at `GET /api/nodes`): `nodes`
-    /// is asked each time a page wants them. With actor-net:
-    /// `Observer::new().nodes(move || node.nodes().into_iter().map(|n|
-    /// Node::new(n.id, n.name)).collect())`.
+    /// is asked each time a page wants them. With actor-net, use
+    /// `Observer::cluster` instead (feature `net`): it lists the cluster's
+    /// nodes and shows their processes too.
     ///
     /// # Examples
     ///
@@ -174,6 +176,7 @@ impl Observer {
             self.token.clone(),
             self.pages.clone(),
             self.nodes.clone(),
+            self.remote.clone(),
         );
         start_sampler(&state);
         Router::new()

@@ -79,6 +79,8 @@ pub(crate) struct State {
     /// table (its receivers count the pages).
     pub(crate) table: watch::Sender<Arc<Snapshot>>,
     pub(crate) nodes: Option<crate::server::NodesFn>,
+    /// The way to other nodes' processes, if the observer has one.
+    pub(crate) remote: Option<Arc<dyn crate::remote::Remote>>,
 }
 
 impl State {
@@ -87,6 +89,7 @@ impl State {
         token: Arc<str>,
         pages: Vec<Page>,
         nodes: Option<crate::server::NodesFn>,
+        remote: Option<Arc<dyn crate::remote::Remote>>,
     ) -> Arc<Self> {
         Arc::new(State {
             observed,
@@ -97,6 +100,7 @@ impl State {
             live: broadcast::channel(1024).0,
             table: watch::channel(Arc::new(Snapshot::default())).0,
             nodes,
+            remote,
         })
     }
 

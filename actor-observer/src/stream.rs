@@ -1,7 +1,10 @@
 //! Live updates for open pages, by server-sent events: a `sample` a
 //! second, each `log` entry as it happens, and (for a page that shows the
 //! process table) a `table` a second holding only the rows that changed
-//! since the last one it sent, never the whole table again.
+//! since the last one it sent, never the whole table again. Another
+//! node's table (`?node=N`) is asked of that node once a second by a
+//! process that lives as long as the page's stream; when it cannot be
+//! had, the page gets a `table-error`.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -16,8 +19,8 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{broadcast, watch};
 
-use crate::api::TableQuery;
-use crate::state::{Live, State};
+use crate::api::{ApiError, Rows, TableQuery};
+use crate::state::{EVERY, Live, State};
 
 /// `?table=true&sort=mailbox&filter=robot&limit=100`: the table's query
 /// as for `GET /api/processes`.
@@ -31,12 +34,22 @@ pub(crate) struct StreamQuery {
     asc: bool,
     filter: Option<String>,
     limit: Option<usize>,
+    /// Another node's table.
+    node: Option<String>,
+}
+
+/// Where a page's table comes from.
+enum Table {
+    /// This node's snapshots, taken by the sampler.
+    Local(watch::Receiver<Arc<Snapshot>>, TableQuery),
+    /// Another node's rows, as a process of ours asks for them.
+    Remote(watch::Receiver<Result<Rows, String>>),
 }
 
 /// What one open page has been sent.
 struct Conn {
     live: broadcast::Receiver<Live>,
-    table: Option<(watch::Receiver<Arc<Snapshot>>, TableQuery)>,
+    table: Option<Table>,
     /// The rows last sent, as JSON, by id.
     sent: HashMap<String, String>,
     order: Vec<String>,
@@ -53,6 +66,10 @@ pub(crate) async fn events(
         filter: q.filter,
         limit: q.limit,
     };
+    let node = match state.node_of_query(q.node.as_deref()) {
+        Ok(node) => node,
+        Err(e) => return e.into_response(),
+    };
     if q.table {
         // Reject a bad sort at once, not in the middle of the stream.
         if let Err(e) = query.select(&Snapshot::default()) {
@@ -60,24 +77,30 @@ pub(crate) async fn events(
         }
         query.limit = Some(query.limit.unwrap_or(500).min(5000));
     }
-    let conn = Conn {
-        live: state.live.subscribe(),
-        table: q.table.then(|| {
+    let table = match (q.table, node) {
+        (false, _) => None,
+        (true, None) => {
             let mut rx = state.table.subscribe();
             rx.mark_changed();
-            (rx, query)
-        }),
+            // A page that asks for the table gets one at once, not after
+            // the sampler's next turn.
+            state
+                .table
+                .send_replace(Arc::new(state.observed.snapshot()));
+            Some(Table::Local(rx, query))
+        }
+        (true, Some(node)) => match state.remote() {
+            Ok(remote) => Some(Table::Remote(ask_every_second(remote, node, query))),
+            Err(e) => return e.into_response(),
+        },
+    };
+    let conn = Conn {
+        live: state.live.subscribe(),
+        table,
         sent: HashMap::new(),
         order: Vec::new(),
         first: true,
     };
-    if q.table {
-        // A page that asks for the table gets one at once, not after the
-        // sampler's next turn.
-        state
-            .table
-            .send_replace(Arc::new(state.observed.snapshot()));
-    }
     Sse::new(stream(conn))
         .keep_alive(KeepAlive::default())
         .into_response()
@@ -92,7 +115,8 @@ fn stream(conn: Conn) -> impl Stream<Item = Result<SseEvent, Infallible>> {
             }
             let table_changed = async {
                 match &mut c.table {
-                    Some((rx, _)) => rx.changed().await.is_ok(),
+                    Some(Table::Local(rx, _)) => rx.changed().await.is_ok(),
+                    Some(Table::Remote(rx)) => rx.changed().await.is_ok(),
                     None => std::future::pending().await,
                 }
             };
@@ -130,15 +154,20 @@ impl Conn {
     /// The rows that changed since the last table sent, the ids that left
     /// it, and the order; `None` if nothing changed.
     fn table_diff(&mut self) -> Option<SseEvent> {
-        let (rx, query) = self.table.as_mut()?;
-        let snap = rx.borrow_and_update().clone();
-        let rows = query.select(&snap).ok()?;
+        let rows = match self.table.as_mut()? {
+            Table::Local(rx, query) => {
+                let snap = rx.borrow_and_update().clone();
+                Rows::select(query, &snap, usize::MAX).ok()?
+            }
+            Table::Remote(rx) => match &*rx.borrow_and_update() {
+                Ok(rows) => rows.clone(),
+                Err(e) => return Some(json_event("table-error", &json!({ "error": e }))),
+            },
+        };
         let mut changed = Vec::new();
-        let mut now = HashMap::with_capacity(rows.len());
-        let mut order = Vec::with_capacity(rows.len());
-        for p in rows {
-            let id = p.id.to_string();
-            let text = serde_json::to_string(p).unwrap_or_default();
+        let mut now = HashMap::with_capacity(rows.rows.len());
+        let mut order = Vec::with_capacity(rows.rows.len());
+        for (id, text) in rows.rows {
             if self.sent.get(&id) != Some(&text) {
                 changed.push(text.clone());
             }
@@ -151,7 +180,7 @@ impl Conn {
         }
         let data = format!(
             "{{\"total\":{},\"order\":{},\"removed\":{},\"rows\":[{}]}}",
-            snap.processes.len(),
+            rows.total,
             serde_json::to_string(&order).unwrap_or_default(),
             serde_json::to_string(&removed).unwrap_or_default(),
             changed.join(",")
@@ -160,6 +189,35 @@ impl Conn {
         self.order = order;
         Some(SseEvent::default().event("table").data(data))
     }
+}
+
+/// Starts a process that asks `node` for the rows of `query` once a
+/// second, until the returned receiver is dropped.
+fn ask_every_second(
+    remote: Arc<dyn crate::remote::Remote>,
+    node: actor_core::NodeId,
+    query: TableQuery,
+) -> watch::Receiver<Result<Rows, String>> {
+    let (tx, rx) = watch::channel(Ok(Rows::default()));
+    actor_core::Spawn::new()
+        .label("observer-remote-table")
+        .system()
+        .spawn(move |_: actor_core::Ctx<()>| async move {
+            loop {
+                let rows = remote
+                    .rows(node, query.clone())
+                    .await
+                    .map_err(ApiError::text);
+                if tx.send(rows).is_err() {
+                    return;
+                }
+                tokio::select! {
+                    () = tx.closed() => return,
+                    () = actor_core::sleep(EVERY) => {}
+                }
+            }
+        });
+    rx
 }
 
 fn json_event<T: serde::Serialize>(name: &str, value: &T) -> SseEvent {

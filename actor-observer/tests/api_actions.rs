@@ -61,11 +61,17 @@ fn bad_ids_dead_processes_and_unsupervised_restarts_get_clear_errors() {
         post(&sys.url(&format!("api/processes/{}/kill", seg(gone))), t).0,
         404
     );
-    assert_eq!(
-        post(&sys.url("api/processes/%3C7.1%3E/kill"), t).0,
-        404,
-        "another node"
-    );
+    // Another node's process, and this observer has no cluster.
+    for (status, body) in [
+        post(&sys.url("api/processes/%3C7.1%3E/kill"), t),
+        get(&sys.url("api/processes/%3C7.1%3E")),
+    ] {
+        assert_eq!(status, 404, "another node, and no cluster");
+        assert!(
+            body["error"].as_str().unwrap().contains("no other node"),
+            "{body}"
+        );
+    }
 
     let (status, body) = post(
         &sys.url(&format!("api/processes/{}/restart", seg(sys.loner.id()))),

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 /// Where Debian puts them.
@@ -147,6 +147,54 @@ impl Browser {
             .execute(body, vec![])
             .await
             .map_err(|e| format!("`{body}`: {e}"))
+    }
+
+    /// Clicks the element that CSS selector `css` finds.
+    ///
+    /// # Errors
+    ///
+    /// The WebDriver error if there is no such element or it cannot be
+    /// clicked.
+    pub async fn click(&self, css: &str) -> Result<(), String> {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("`{css}`: {e}"))?
+            .click()
+            .await
+            .map_err(|e| format!("clicking `{css}`: {e}"))
+    }
+
+    /// Types `text` into the element that CSS selector `css` finds.
+    ///
+    /// # Errors
+    ///
+    /// The WebDriver error if there is no such element or it takes no
+    /// keys.
+    pub async fn type_into(&self, css: &str, text: &str) -> Result<(), String> {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .map_err(|e| format!("`{css}`: {e}"))?
+            .send_keys(text)
+            .await
+            .map_err(|e| format!("typing into `{css}`: {e}"))
+    }
+
+    /// Waits until the observer page shows its toast (the answer to an
+    /// action), returns its text and hides it, so that the next call
+    /// waits for the next answer.
+    ///
+    /// # Errors
+    ///
+    /// The WebDriver error if no toast shows within [`WAIT`].
+    pub async fn toast(&self) -> Result<String, String> {
+        let text = self
+            .until("const t = document.querySelector('#toast'); return !t.hidden && t.textContent;")
+            .await?;
+        self.js("document.querySelector('#toast').hidden = true;")
+            .await?;
+        Ok(text.as_str().unwrap_or_default().to_string())
     }
 
     /// Ends the session and stops Chromium and chromedriver.

@@ -4,7 +4,6 @@
 
 mod observed;
 
-use fantoccini::Locator;
 use tests::browser::Browser;
 
 #[test]
@@ -19,18 +18,9 @@ fn killing_a_supervised_child_from_the_page_shows_the_restart_in_the_tree_and_th
             .await
             .unwrap();
         b.until("return document.querySelector('#kill');").await.unwrap();
-        b.client
-            .find(Locator::Css("#token"))
-            .await
-            .unwrap()
-            .send_keys(observed::TOKEN)
-            .await
-            .unwrap();
-        b.client.find(Locator::Css("#kill")).await.unwrap().click().await.unwrap();
-        let toast = b
-            .until("const t = document.querySelector('#toast'); return !t.hidden && t.textContent;")
-            .await
-            .unwrap();
+        b.type_into("#token", observed::TOKEN).await.unwrap();
+        b.click("#kill").await.unwrap();
+        let toast = b.toast().await.unwrap();
         assert_eq!(toast, format!("killed {old}"));
 
         // The tree: `beta` under `app`, a new process, one restart.
@@ -67,7 +57,7 @@ fn killing_a_supervised_child_from_the_page_shows_the_restart_in_the_tree_and_th
         let alpha = sys.child("alpha").await.id().to_string();
         b.client.goto(&sys.page(&format!("process/{alpha}"))).await.unwrap();
         b.until("return document.querySelector('#restart');").await.unwrap();
-        b.client.find(Locator::Css("#restart")).await.unwrap().click().await.unwrap();
+        b.click("#restart").await.unwrap();
         let restarts = b
             .until(&format!(
                 r#"const r = document.querySelector('#detail-restarts');

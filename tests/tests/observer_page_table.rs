@@ -43,8 +43,7 @@ fn the_process_table_lists_the_known_processes() {
         assert!(text.as_str().unwrap().contains("supervisor"), "{text}");
 
         // Filtering keeps only the matching rows.
-        let filter = b.client.find(fantoccini::Locator::Css("#filter")).await.unwrap();
-        filter.send_keys("gam").await.unwrap();
+        b.type_into("#filter", "gam").await.unwrap();
         b.until(
             r#"const rows = document.querySelectorAll('#process-table tbody tr');
                return rows.length === 1 && rows[0].children[2].textContent === 'gamma';"#,

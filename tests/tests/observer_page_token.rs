@@ -3,7 +3,6 @@
 
 mod observed;
 
-use fantoccini::Locator;
 use tests::browser::Browser;
 
 #[test]
@@ -20,46 +19,15 @@ fn a_kill_without_the_token_is_refused_and_kills_nothing() {
         b.until("return document.querySelector('#kill');")
             .await
             .unwrap();
-        b.client
-            .find(Locator::Css("#kill"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        let toast = b
-            .until("const t = document.querySelector('#toast'); return !t.hidden && t.textContent;")
-            .await
-            .unwrap();
-        let toast = toast.as_str().unwrap().to_string();
+        b.click("#kill").await.unwrap();
+        let toast = b.toast().await.unwrap();
         assert!(toast.starts_with("kill refused (401)"), "{toast}");
         assert!(gamma.is_alive());
 
-        b.client
-            .find(Locator::Css("#token"))
-            .await
-            .unwrap()
-            .send_keys("not-it")
-            .await
-            .unwrap();
-        b.js("document.querySelector('#toast').hidden = true;")
-            .await
-            .unwrap();
-        b.client
-            .find(Locator::Css("#kill"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        let toast = b
-            .until("const t = document.querySelector('#toast'); return !t.hidden && t.textContent;")
-            .await
-            .unwrap();
-        assert!(
-            toast.as_str().unwrap().starts_with("kill refused (403)"),
-            "{toast}"
-        );
+        b.type_into("#token", "not-it").await.unwrap();
+        b.click("#kill").await.unwrap();
+        let toast = b.toast().await.unwrap();
+        assert!(toast.starts_with("kill refused (403)"), "{toast}");
         assert!(gamma.is_alive());
         b.close().await;
     });

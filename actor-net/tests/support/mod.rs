@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use actor_core::NodeId;
-use actor_net::{Node, NodeConfig, NodeEvent};
+use actor_net::{NatsServer, Node, NodeConfig, NodeEvent};
 
 /// The longest any test waits for an event before it fails.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(15);
@@ -30,6 +30,22 @@ pub(crate) fn quick(url: &str, cluster: &str, name: &str) -> NodeConfig {
     NodeConfig::new(url, cluster, name)
         .heartbeat(Duration::from_millis(100))
         .grace(Duration::from_secs(3))
+}
+
+/// Node `name` of cluster `c` on `server`, with [`steady`] timing.
+pub(crate) async fn node(server: &NatsServer, name: &str) -> Node {
+    Node::connect(steady(&server.url(), "c", name))
+        .await
+        .unwrap()
+}
+
+/// Nodes `a` and `b` of cluster `c` on `server`, once each sees the other.
+pub(crate) async fn pair(server: &NatsServer) -> (Node, Node) {
+    let a = node(server, "a").await;
+    let b = node(server, "b").await;
+    until_up(&a, b.id()).await;
+    until_up(&b, a.id()).await;
+    (a, b)
 }
 
 /// `fut`, or a panic naming `what` after [`PATIENCE`].

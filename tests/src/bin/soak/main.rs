@@ -547,28 +547,12 @@ async fn run(args: Args) -> i32 {
         })
     };
 
-    let start = Instant::now();
-    let quarter = (args.seconds / 4).max(1);
-    let mut baseline: Option<Memory> = None;
-    let mut top_died = None;
-    for second in 1..=args.seconds {
-        let due = start + Duration::from_secs(second);
-        sleep(due.saturating_duration_since(Instant::now())).await;
-        let mem = Memory::now();
-        if second == quarter {
-            baseline = Some(mem);
-        }
-        if top_died.is_none() && !top.is_alive() {
-            top_died = Some(second);
-            eprintln!(
-                "soak: the top supervisor died at {second} s: {}",
-                top.wait().await
-            );
-        }
+    let timeline = Timeline::run(args.seconds, &top, |second, elapsed, mem| {
         if second % REPORT_EVERY_SECS == 0 && second != args.seconds {
-            report(&world, start.elapsed(), mem);
+            report(&world, elapsed, mem);
         }
-    }
+    })
+    .await;
     world.stop.store(true, Relaxed);
     for c in &clients {
         let reason = c.wait().await;
@@ -577,18 +561,10 @@ async fn run(args: Args) -> i32 {
         }
     }
     chaos_pid.wait().await;
-    let end = Memory::now();
-    let top_alive = top.is_alive();
-    report(&world, start.elapsed(), end);
+    let end = timeline.end(&top);
+    report(&world, timeline.start.elapsed(), end.memory);
 
     let s = &world.stats;
-    let baseline = baseline.unwrap_or(end);
-    let growth = (end.rss as f64 - baseline.rss as f64) * 100.0 / baseline.rss as f64;
-    let (ok, lost, settled) = (
-        s.ok.load(Relaxed),
-        s.lost.load(Relaxed),
-        s.settled.load(Relaxed),
-    );
     println!(
         "soak: failed calls: {} callee exited, {} not recorded (no reply), {} name not registered",
         s.exited.load(Relaxed),
@@ -606,11 +582,13 @@ async fn run(args: Args) -> i32 {
         s.wrong_reply.load(Relaxed)
     );
     println!(
-        "soak: {settled} acknowledged requests checked against the stores, {} unverified; rss {} at {quarter} s, {} at the end, peak {}",
+        "soak: {} acknowledged requests checked against the stores, {} unverified; rss {} at {} s, {} at the end, peak {}",
+        s.settled.load(Relaxed),
         s.unsettled.load(Relaxed),
-        mib(baseline.rss),
-        mib(end.rss),
-        mib(end.peak)
+        mib(end.baseline.rss),
+        end.quarter,
+        mib(end.memory.rss),
+        mib(end.memory.peak)
     );
 
     let stopping = Instant::now();
@@ -623,36 +601,129 @@ async fn run(args: Args) -> i32 {
         Err(_) => eprintln!("soak: the tree did not shut down within 30 s"),
     }
 
-    let mut failures = Vec::new();
-    if lost > 0 {
-        failures.push(format!("{lost} acknowledged requests lost"));
+    let mut failures = s.failures(&end);
+    if end.growth() >= 10.0 {
+        failures.push(format!("rss grew by {:.1}%", end.growth()));
     }
-    if settled != ok || s.unsettled.load(Relaxed) > 0 {
-        failures.push(format!(
-            "{} of {ok} acknowledged requests not checked",
-            ok - settled.min(ok)
-        ));
+    s.verdict(&failures, &end)
+}
+
+/// The seconds of a run: when it started, the memory at the end of its
+/// first quarter (the baseline of growth), and when the top supervisor
+/// died, if it did.
+struct Timeline {
+    start: Instant,
+    quarter: u64,
+    baseline: Option<Memory>,
+    top_died: Option<u64>,
+}
+
+/// How a run ended, for its verdict.
+struct End {
+    memory: Memory,
+    baseline: Memory,
+    quarter: u64,
+    top_survived: bool,
+}
+
+impl End {
+    /// RSS growth from the baseline to the end, in percent.
+    fn growth(&self) -> f64 {
+        (self.memory.rss as f64 - self.baseline.rss as f64) * 100.0 / self.baseline.rss as f64
     }
-    if !top_alive || top_died.is_some() {
-        failures.push("the top supervisor died".to_string());
+}
+
+impl Timeline {
+    /// Runs for `seconds`, waking each second to note the memory and
+    /// whether `top` died, and to call `each(second, elapsed, memory)`.
+    async fn run(
+        seconds: u64,
+        top: &Pid<SupervisorMsg>,
+        mut each: impl FnMut(u64, Duration, Memory),
+    ) -> Timeline {
+        let mut t = Timeline {
+            start: Instant::now(),
+            quarter: (seconds / 4).max(1),
+            baseline: None,
+            top_died: None,
+        };
+        for second in 1..=seconds {
+            let due = t.start + Duration::from_secs(second);
+            sleep(due.saturating_duration_since(Instant::now())).await;
+            let mem = Memory::now();
+            if second == t.quarter {
+                t.baseline = Some(mem);
+            }
+            if t.top_died.is_none() && !top.is_alive() {
+                t.top_died = Some(second);
+                eprintln!(
+                    "soak: the top supervisor died at {second} s: {}",
+                    top.wait().await
+                );
+            }
+            each(second, t.start.elapsed(), mem);
+        }
+        t
     }
-    if s.over_bound.load(Relaxed) > 0 {
-        failures.push(format!(
-            "{} calls outlived their bound",
-            s.over_bound.load(Relaxed)
-        ));
+
+    /// The end of the run, once its load has stopped.
+    fn end(&self, top: &Pid<SupervisorMsg>) -> End {
+        let memory = Memory::now();
+        End {
+            memory,
+            baseline: self.baseline.unwrap_or(memory),
+            quarter: self.quarter,
+            top_survived: top.is_alive() && self.top_died.is_none(),
+        }
     }
-    if s.wrong_reply.load(Relaxed) > 0 {
-        failures.push("replies answered the wrong requests".to_string());
+}
+
+impl Stats {
+    /// What failed the run, of what every soak checks: lost or unchecked
+    /// acknowledged requests, the top supervisor's death, calls over the
+    /// bound, replies to the wrong request.
+    fn failures(&self, end: &End) -> Vec<String> {
+        let (ok, lost, settled) = (
+            self.ok.load(Relaxed),
+            self.lost.load(Relaxed),
+            self.settled.load(Relaxed),
+        );
+        let mut failures = Vec::new();
+        if lost > 0 {
+            failures.push(format!("{lost} acknowledged requests lost"));
+        }
+        if settled != ok || self.unsettled.load(Relaxed) > 0 {
+            failures.push(format!(
+                "{} of {ok} acknowledged requests not checked",
+                ok - settled.min(ok)
+            ));
+        }
+        if !end.top_survived {
+            failures.push("the top supervisor died".to_string());
+        }
+        let over = self.over_bound.load(Relaxed);
+        if over > 0 {
+            failures.push(format!("{over} calls outlived their bound"));
+        }
+        if self.wrong_reply.load(Relaxed) > 0 {
+            failures.push("replies answered the wrong requests".to_string());
+        }
+        failures
     }
-    if growth >= 10.0 {
-        failures.push(format!("rss grew by {growth:.1}%"));
+
+    /// Prints `failures` and the last line; the exit code.
+    fn verdict(&self, failures: &[String], end: &End) -> i32 {
+        for f in failures {
+            eprintln!("soak: FAILED: {f}");
+        }
+        println!(
+            "soak: {} acknowledged, lost {}, rss growth {:.1}%",
+            self.ok.load(Relaxed),
+            self.lost.load(Relaxed),
+            end.growth()
+        );
+        i32::from(!failures.is_empty())
     }
-    for f in &failures {
-        eprintln!("soak: FAILED: {f}");
-    }
-    println!("soak: {ok} acknowledged, lost {lost}, rss growth {growth:.1}%");
-    i32::from(!failures.is_empty())
 }
 
 fn main() {

@@ -48,8 +48,8 @@ use tokio::sync::oneshot;
 
 use super::{
     Args, CLIENTS, HARD_BOUND, KILLS_PER_SECOND, REPORT_EVERY_SECS, SETTLE_EVERY, STORES,
-    SUPERVISOR_KILL_EVERY_MS, SUPERVISORS, Stats, StoreMsg, WORKERS, WORKERS_PER_SUPERVISOR, Work,
-    World, chaos, settle, store, supervisor_spec,
+    SUPERVISOR_KILL_EVERY_MS, SUPERVISORS, Stats, StoreMsg, Timeline, WORKERS,
+    WORKERS_PER_SUPERVISOR, Work, World, chaos, settle, store, supervisor_spec,
 };
 
 /// A client's timeout for one call: main node → router → worker → store
@@ -346,17 +346,7 @@ async fn main_node(
         spawn(move |_: Ctx<()>| node_killer(net))
     };
 
-    let start = Instant::now();
-    let quarter = (seconds / 4).max(1);
-    let mut baseline: Option<Memory> = None;
-    let mut top_died = None;
-    for second in 1..=seconds {
-        let due = start + Duration::from_secs(second);
-        sleep(due.saturating_duration_since(Instant::now())).await;
-        let mem = Memory::now();
-        if second == quarter {
-            baseline = Some(mem);
-        }
+    let timeline = Timeline::run(seconds, &top, |second, elapsed, mem| {
         while let Ok((at, down)) = restarted.try_recv() {
             net.stats.nats_restarts.fetch_add(1, Relaxed);
             println!(
@@ -365,17 +355,11 @@ async fn main_node(
                 at.as_secs_f64()
             );
         }
-        if top_died.is_none() && !top.is_alive() {
-            top_died = Some(second);
-            eprintln!(
-                "soak: the top supervisor died at {second} s: {}",
-                top.wait().await
-            );
-        }
         if second % REPORT_EVERY_SECS == 0 && second != seconds {
-            report(&net, start.elapsed(), mem);
+            report(&net, elapsed, mem);
         }
-    }
+    })
+    .await;
     net.stop.store(true, Relaxed);
     for c in &clients {
         let reason = c.wait().await;
@@ -384,18 +368,10 @@ async fn main_node(
         }
     }
     killer.wait().await;
-    let end = Memory::now();
-    let top_alive = top.is_alive();
-    report(&net, start.elapsed(), end);
+    let end = timeline.end(&top);
+    report(&net, timeline.start.elapsed(), end.memory);
 
     let s = &net.stats;
-    let baseline = baseline.unwrap_or(end);
-    let growth = (end.rss as f64 - baseline.rss as f64) * 100.0 / baseline.rss as f64;
-    let (ok, lost, settled) = (
-        s.ok.load(Relaxed),
-        s.lost.load(Relaxed),
-        s.settled.load(Relaxed),
-    );
     println!(
         "soak: failed calls: {} noconnection, {} callee exited, {} no reply (not recorded, or no worker under the name: {} of those, counted by the routers), {} not sent (worker node starting)",
         s.noconnection.load(Relaxed),
@@ -420,11 +396,13 @@ async fn main_node(
         s.wrong_reply.load(Relaxed)
     );
     println!(
-        "soak: {settled} acknowledged requests checked against the stores, {} unverified; main node rss {} at {quarter} s, {} at the end, peak {}",
+        "soak: {} acknowledged requests checked against the stores, {} unverified; main node rss {} at {} s, {} at the end, peak {}",
+        s.settled.load(Relaxed),
         s.unsettled.load(Relaxed),
-        mib(baseline.rss),
-        mib(end.rss),
-        mib(end.peak)
+        mib(end.baseline.rss),
+        end.quarter,
+        mib(end.memory.rss),
+        mib(end.memory.peak)
     );
 
     let stopping = Instant::now();
@@ -450,28 +428,7 @@ async fn main_node(
     gatherer.kill();
     node.shutdown().await;
 
-    let mut failures = Vec::new();
-    if lost > 0 {
-        failures.push(format!("{lost} acknowledged requests lost"));
-    }
-    if settled != ok || s.unsettled.load(Relaxed) > 0 {
-        failures.push(format!(
-            "{} of {ok} acknowledged requests not checked",
-            ok - settled.min(ok)
-        ));
-    }
-    if !top_alive || top_died.is_some() {
-        failures.push("the top supervisor died".to_string());
-    }
-    if s.over_bound.load(Relaxed) > 0 {
-        failures.push(format!(
-            "{} calls outlived their bound",
-            s.over_bound.load(Relaxed)
-        ));
-    }
-    if s.wrong_reply.load(Relaxed) > 0 {
-        failures.push("replies answered the wrong requests".to_string());
-    }
+    let mut failures = s.failures(&end);
     let other = net.totals.lost_node_other.load(Relaxed);
     if other > 0 {
         failures.push(format!(
@@ -481,14 +438,10 @@ async fn main_node(
     // The main node is small (about 22 MiB), and its RSS at the end of the
     // first quarter moves by a MiB from run to run (5%): growth fails the
     // run from 10% and 4 MiB.
-    if growth >= 10.0 && end.rss.saturating_sub(baseline.rss) > RSS_FLOOR {
-        failures.push(format!("rss grew by {growth:.1}%"));
+    if end.growth() >= 10.0 && end.memory.rss.saturating_sub(end.baseline.rss) > RSS_FLOOR {
+        failures.push(format!("rss grew by {:.1}%", end.growth()));
     }
-    for f in &failures {
-        eprintln!("soak: FAILED: {f}");
-    }
-    println!("soak: {ok} acknowledged, lost {lost}, rss growth {growth:.1}%");
-    i32::from(!failures.is_empty())
+    s.verdict(&failures, &end)
 }
 
 fn report(net: &Net, elapsed: Duration, mem: Memory) {
