@@ -131,9 +131,67 @@ pub fn is_collision(x: f64, y: f64) -> bool {
 /// ```
 #[must_use]
 pub fn step(state: &RobotState) -> Step {
-    let radians = state.angle.to_radians();
-    let x = state.x + radians.sin() * state.velocity;
-    let y = state.y - radians.cos() * state.velocity;
+    step_by(state, Vector::of(state.angle, state.velocity))
+}
+
+/// How far one tick takes a robot along each axis: `sin(a)·v` and
+/// `cos(a)·v` for its angle `a` (in degrees) and velocity `v`.
+///
+/// A robot computes its own with its `UPDATE_VECTOR`; the World moves it
+/// by it with [`step_by`], the same arithmetic as [`step`].
+///
+/// # Examples
+///
+/// ```
+/// use actor_sim::rules::{step, step_by, RobotState, Vector};
+///
+/// let r = RobotState::new(0.0, 0.0, 135.0, 5.0);
+/// let v = Vector::of(r.angle, r.velocity);
+/// assert!((v.dx - 3.5355).abs() < 1e-4 && (v.dy + 3.5355).abs() < 1e-4);
+/// assert_eq!(step_by(&r, v), step(&r));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Vector {
+    /// `sin(a)·v`: added to `x`.
+    pub dx: f64,
+    /// `cos(a)·v`: taken from `y` (y grows downwards).
+    pub dy: f64,
+}
+
+impl Vector {
+    /// The vector of `angle` (degrees) and `velocity`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let v = actor_sim::rules::Vector::of(0.0, 10.0);
+    /// assert_eq!((v.dx, v.dy), (0.0, 10.0));
+    /// ```
+    #[must_use]
+    pub fn of(angle: f64, velocity: f64) -> Self {
+        let radians = angle.to_radians();
+        Self {
+            dx: radians.sin() * velocity,
+            dy: radians.cos() * velocity,
+        }
+    }
+}
+
+/// The World's step for one robot by its [`Vector`]: [`step`] with the
+/// vector computed already.
+///
+/// # Examples
+///
+/// ```
+/// use actor_sim::rules::{step_by, RobotState, Step, Vector};
+///
+/// let r = RobotState::new(464.0, 4.0, 0.0, 10.0);
+/// assert_eq!(step_by(&r, Vector::of(0.0, 10.0)), Step::Collided);
+/// ```
+#[must_use]
+pub fn step_by(state: &RobotState, vector: Vector) -> Step {
+    let x = state.x + vector.dx;
+    let y = state.y - vector.dy;
     if is_collision(x, y) {
         Step::Collided
     } else {

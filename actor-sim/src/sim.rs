@@ -3,15 +3,21 @@
 //!
 //! The protocol is the seed's:
 //!
-//! * a robot sends [`ToWorld::Join`] with its position, angle and velocity
-//!   as it is created (the seed's `Robot.__init__` does so); the Display
-//!   sends [`ToWorld::JoinDisplay`];
+//! * a robot sends `JOIN` with its position, angle and velocity as it is
+//!   created (the seed's `Robot.__init__` does so); the Display sends
+//!   [`ToWorld::JoinDisplay`]. Robots created together, the robots of a
+//!   shard as their keeper first starts them, join together: each leaves its
+//!   `JOIN` in the shard's batch, and the robot whose `JOIN` completes the
+//!   batch sends the World one [`ToWorld::JoinShard`] with all of them. A
+//!   robot started again alone sends its own [`ToWorld::Join`];
 //! * each tick the World moves every robot, sends
 //!   [`FromWorld::Collision`] to robots that hit a wall and
-//!   [`FromWorld::WorldState`] (one snapshot, shared through an `Arc`) to
-//!   every robot and to the Display;
+//!   [`FromWorld::WorldState`] (one snapshot, shared through an `Arc`,
+//!   counted per shard: see [`Snapshot`](crate::world::Snapshot)) to every
+//!   robot and to the Display;
 //! * each robot turns, and answers `UPDATE_VECTOR` with its new angle and
-//!   velocity. Robots answer in shards of [`SHARD_SIZE`]:
+//!   velocity, and the vector they make (`sin(a)·v`, `cos(a)·v`), which the
+//!   World adds to its position next tick. Robots answer in shards of [`SHARD_SIZE`]:
 //!   a robot leaves its answer on its shard's [`Board`], and the robot
 //!   whose answer completes the shard sends the World one
 //!   [`ToWorld::UpdateVectors`] for the whole shard. Each robot is still
@@ -37,7 +43,7 @@
 //! cannot afford.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use actor_core::deterministic::{self, Config};
@@ -93,6 +99,13 @@ pub enum ToWorld {
         /// Position, angle and velocity.
         state: RobotState,
     },
+    /// The `JOIN`s of robots created together (a shard's robots as their
+    /// keeper first starts them), sent by the robot whose `JOIN` completed
+    /// the batch: one message for the World instead of one per robot.
+    JoinShard {
+        /// Each robot's `JOIN`: its id, its process and its state.
+        joins: Vec<Joining>,
+    },
     /// `JOIN` from the Display: no position, it only watches.
     JoinDisplay {
         /// Where to send `WORLD_STATE`.
@@ -135,6 +148,7 @@ impl std::fmt::Debug for ToWorld {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Join { id, state, .. } => write!(f, "JOIN({id}, {state:?})"),
+            Self::JoinShard { joins } => write!(f, "JOIN({} robots)", joins.len()),
             Self::JoinDisplay { .. } => f.write_str("JOIN(Display)"),
             Self::UpdateVectors { shard, tick } => {
                 write!(f, "UPDATE_VECTOR(shard {shard}, tick {tick})")
@@ -144,6 +158,29 @@ impl std::fmt::Debug for ToWorld {
             Self::Down(d) => write!(f, "DOWN({:?})", d.id),
         }
     }
+}
+
+/// One robot's `JOIN` in a [`ToWorld::JoinShard`].
+///
+/// # Examples
+///
+/// ```
+/// use actor_sim::sim::Joining;
+///
+/// fn ids(joins: &[Joining]) -> Vec<u32> {
+///     joins.iter().map(|j| j.id).collect()
+/// }
+/// assert!(ids(&[]).is_empty());
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Joining {
+    /// The robot's id.
+    pub id: RobotId,
+    /// Where to send it `COLLISION` and `WORLD_STATE`.
+    pub pid: Pid<FromWorld>,
+    /// Position, angle and velocity.
+    pub state: RobotState,
 }
 
 /// Messages robots and the Display receive from the World.
@@ -432,6 +469,7 @@ async fn start_robots(
     scenario: &Scenario,
     world: &Pid<ToWorld>,
     boards: &[Arc<Board>],
+    labelled: bool,
 ) -> Result<Pid<actor_core::SupervisorMsg>, SimError> {
     let mut root = Supervisor::new(Strategy::OneForOne).intensity(u32::MAX, Duration::from_secs(1));
     for (board, specs) in boards.iter().zip(scenario.robots().chunks(SHARD_SIZE)) {
@@ -447,7 +485,7 @@ async fn start_robots(
             async move {
                 let keeper = Spawn::new()
                     .link()
-                    .spawn(move |ctx: Ctx<Left>| keeper(ctx, world, board, initial));
+                    .spawn(move |ctx: Ctx<Left>| keeper(ctx, world, board, initial, labelled));
                 Ok(AnyPid::from(keeper))
             }
         })
@@ -469,6 +507,7 @@ async fn run_world(
 ) -> Result<(WorldOutcome, Recorded, Instant, Instant), SimError> {
     let mut recorder = recorder;
     let mut serving = None;
+    let labelled = observing.is_some();
     if let Some((addr, announce)) = observing {
         let view = LiveView::new();
         recorder = recorder.live(&view);
@@ -496,7 +535,7 @@ async fn run_world(
         .label("display")
         .spawn(move |ctx: Ctx<FromWorld>| display_body(ctx, w, recorder, ticks, display_done));
 
-    let robots = start_robots(scenario, &world, &boards).await?;
+    let robots = start_robots(scenario, &world, &boards, labelled).await?;
     drop(boards);
 
     let ticking_from = ticking_rx.await.ok();
@@ -518,8 +557,33 @@ struct Crew {
     world: Pid<ToWorld>,
     keeper: Pid<Left>,
     board: Arc<Board>,
-    /// Every robot's label in the observer: one string, shared.
-    label: Arc<str>,
+    /// Every robot's label in the observer, one string shared, when the
+    /// run is observed. A label costs each robot's process the block of
+    /// its rarely used state, which a world of a million robots run
+    /// without an observer does not pay for.
+    label: Option<Arc<str>>,
+    /// The `JOIN`s of the robots started together, until the last of them
+    /// sends them all in one [`ToWorld::JoinShard`].
+    joining: Mutex<Vec<Joining>>,
+}
+
+impl Crew {
+    /// Leaves a robot's `JOIN` in the shard's batch; the `JOIN` that
+    /// completes it sends the batch. Returns whether the World is gone.
+    fn join(&self, joining: Joining) -> bool {
+        let full = {
+            let mut batch = self.joining.lock().unwrap_or_else(PoisonError::into_inner);
+            if batch.capacity() == 0 {
+                batch.reserve_exact(self.board.len());
+            }
+            batch.push(joining);
+            (batch.len() == self.board.len()).then(|| std::mem::take(&mut *batch))
+        };
+        match full {
+            Some(joins) => self.world.try_send(ToWorld::JoinShard { joins }).is_err(),
+            None => false,
+        }
+    }
 }
 
 /// A keeper's message: the robot in this slot of its shard has died.
@@ -544,18 +608,21 @@ async fn keeper(
     world: Pid<ToWorld>,
     board: Arc<Board>,
     initial: Option<Vec<RobotState>>,
+    labelled: bool,
 ) -> Result<(), SimError> {
     let crew = Arc::new(Crew {
         world,
         keeper: ctx.pid(),
         board,
-        label: Arc::from("robot"),
+        label: labelled.then(|| Arc::from("robot")),
+        joining: Mutex::new(Vec::new()),
     });
     let mut robots = Robots(Vec::with_capacity(crew.board.len()));
+    // The shard's robots join together: see `Crew::join`.
     match initial {
         Some(states) => {
             for (slot, state) in (0..).zip(states) {
-                robots.0.push(Robot::spawn(&crew, slot, state));
+                robots.0.push(Robot::spawn(&crew, slot, state, true));
             }
         }
         None => {
@@ -563,7 +630,7 @@ async fn keeper(
                 let Some(state) = held(&crew, slot).await? else {
                     return Ok(());
                 };
-                robots.0.push(Robot::spawn(&crew, slot, state));
+                robots.0.push(Robot::spawn(&crew, slot, state, true));
             }
         }
     }
@@ -572,7 +639,7 @@ async fn keeper(
         let Some(state) = held(&crew, slot).await? else {
             return Ok(());
         };
-        robots.0[slot as usize] = Robot::spawn(&crew, slot, state);
+        robots.0[slot as usize] = Robot::spawn(&crew, slot, state, false);
     }
 }
 
@@ -604,18 +671,24 @@ struct Robot {
 }
 
 impl Robot {
-    /// Spawns the robot of `slot` with `state`; it joins the World at once.
-    fn spawn(crew: &Arc<Crew>, slot: u32, state: RobotState) -> Pid<FromWorld> {
-        let label = Arc::clone(&crew.label);
+    /// Spawns the robot of `slot` with `state`; it joins the World at once,
+    /// in its shard's batch if `batched`.
+    fn spawn(crew: &Arc<Crew>, slot: u32, state: RobotState, batched: bool) -> Pid<FromWorld> {
+        let mut spawn = Spawn::new();
+        if let Some(label) = &crew.label {
+            spawn = spawn.label(Arc::clone(label));
+        }
         let crew = Arc::clone(crew);
-        Spawn::new().label(label).spawn(move |ctx: Ctx<FromWorld>| {
+        spawn.spawn(move |ctx: Ctx<FromWorld>| {
             // JOIN as the seed's robot sends it: as it is created.
-            let join = ToWorld::Join {
-                id: crew.board.first() + slot,
-                pid: ctx.pid(),
-                state,
+            let (id, pid) = (crew.board.first() + slot, ctx.pid());
+            let finished = if batched {
+                crew.join(Joining { id, pid, state })
+            } else {
+                crew.world
+                    .try_send(ToWorld::Join { id, pid, state })
+                    .is_err()
             };
-            let finished = crew.world.try_send(join).is_err();
             let mut robot = Robot {
                 ctx,
                 crew,
@@ -686,7 +759,7 @@ async fn display_body(
     loop {
         if let Outgoing::WorldState(state) = ctx.recv().await {
             let last = state.tick + 1 >= ticks;
-            if let Err(e) = recorder.observe(state) {
+            if let Err(e) = recorder.observe(state.into_state()) {
                 let _ = done.send(Err(e));
                 return;
             }
@@ -704,17 +777,29 @@ struct World {
 }
 
 impl World {
+    fn join(
+        &mut self,
+        id: RobotId,
+        pid: Pid<FromWorld>,
+        state: RobotState,
+    ) -> Result<(), SimError> {
+        if let Some(old) = self.core.address(id).cloned() {
+            // A restarted robot's JOIN can overtake the goodbye of its
+            // previous incarnation: that one is gone.
+            if old.id() != pid.id() {
+                self.core.robot_down(id, &old)?;
+            }
+        }
+        self.core.join_robot(id, pid, state)
+    }
+
     fn handle(&mut self, ctx: &Ctx<ToWorld>, msg: ToWorld) -> Result<(), SimError> {
         match msg {
-            ToWorld::Join { id, pid, state } => {
-                if let Some(old) = self.core.address(id).cloned() {
-                    // A restarted robot's JOIN can overtake the goodbye of
-                    // its previous incarnation: that one is gone.
-                    if old.id() != pid.id() {
-                        self.core.robot_down(id, &old)?;
-                    }
+            ToWorld::Join { id, pid, state } => self.join(id, pid, state)?,
+            ToWorld::JoinShard { joins } => {
+                for Joining { id, pid, state } in joins {
+                    self.join(id, pid, state)?;
                 }
-                self.core.join_robot(id, pid, state)?;
             }
             ToWorld::JoinDisplay { pid } => {
                 ctx.monitor(&pid);

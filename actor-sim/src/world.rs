@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use crate::error::SimError;
-use crate::rules::{self, RobotId, RobotState, Step};
+use crate::rules::{self, RobotId, RobotState, Step, Vector};
 use crate::scenario::Scenario;
 
 /// Robots per shard: the robots that answer the World together (see
@@ -89,11 +89,11 @@ pub struct WorldState {
 /// # Examples
 ///
 /// ```
-/// use actor_sim::world::{Outgoing, WorldState};
+/// use actor_sim::world::{Outgoing, Snapshot, WorldState};
 /// use std::sync::Arc;
 ///
 /// let state = Arc::new(WorldState { tick: 0, robots: vec![] });
-/// let msgs = [Outgoing::Collision, Outgoing::WorldState(Arc::clone(&state))];
+/// let msgs = [Outgoing::Collision, Outgoing::WorldState(Snapshot::new(Arc::clone(&state)))];
 /// assert_eq!(Arc::strong_count(&state), 2);
 /// # drop(msgs);
 /// ```
@@ -103,15 +103,94 @@ pub enum Outgoing {
     /// `COLLISION`: the robot hit a wall this tick and did not move.
     Collision,
     /// `WORLD_STATE`: the tick's snapshot, shared.
-    WorldState(Arc<WorldState>),
+    WorldState(Snapshot),
 }
 
-/// One robot's answer on a [`Board`]: the vector, and the tick it answers
-/// (plus one; 0 before any answer).
+/// A `WORLD_STATE` as sent: the tick's snapshot, one `Arc` shared by
+/// every receiver, reached through a handle shared by one shard's robots.
+///
+/// The handle keeps the counting of the robots of one shard on a count of
+/// their own: the World, adding receivers of the next shard, and the robots
+/// of the last one, dropping it, do not contend for one cache line.
+///
+/// # Examples
+///
+/// ```
+/// use actor_sim::world::{Snapshot, WorldState};
+/// use std::sync::Arc;
+///
+/// let state = Arc::new(WorldState { tick: 3, robots: vec![] });
+/// let shard = Snapshot::new(Arc::clone(&state));
+/// let robot = shard.clone();
+/// assert_eq!(robot.tick, 3);
+/// assert_eq!(Arc::strong_count(&state), 2); // one count for the shard
+/// assert!(Arc::ptr_eq(&robot.into_state(), &state));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Snapshot(Arc<Share>);
+
+/// What the receivers of one [`Snapshot`] handle share: the snapshot, on
+/// a count of their own (one small allocation per shard and tick).
+#[derive(Debug)]
+struct Share(Arc<WorldState>);
+
+impl Snapshot {
+    /// A new handle on `state`, with a count of its own.
+    ///
+    /// # Examples
+    ///
+    /// See [`Snapshot`].
+    #[must_use]
+    pub fn new(state: Arc<WorldState>) -> Self {
+        Self(Arc::new(Share(state)))
+    }
+
+    /// The snapshot itself.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use actor_sim::world::{Snapshot, WorldState};
+    /// # use std::sync::Arc;
+    /// let s = Snapshot::new(Arc::new(WorldState { tick: 1, robots: vec![] }));
+    /// assert_eq!(s.state().tick, 1);
+    /// ```
+    #[must_use]
+    pub fn state(&self) -> &Arc<WorldState> {
+        &self.0.0
+    }
+
+    /// The snapshot itself, taking it out of the handle.
+    ///
+    /// # Examples
+    ///
+    /// See [`Snapshot`].
+    #[must_use]
+    pub fn into_state(self) -> Arc<WorldState> {
+        match Arc::try_unwrap(self.0) {
+            Ok(Share(state)) => state,
+            Err(shared) => Arc::clone(&shared.0),
+        }
+    }
+}
+
+impl std::ops::Deref for Snapshot {
+    type Target = WorldState;
+
+    fn deref(&self) -> &WorldState {
+        &self.0.0
+    }
+}
+
+/// One robot's answer on a [`Board`]: its angle and velocity, the
+/// [`Vector`] they make (worked out by the robot, so that the World only
+/// adds it), and the tick it answers (plus one; 0 before any answer).
 #[derive(Debug, Default)]
 struct Answer {
     angle: AtomicU64,
     velocity: AtomicU64,
+    dx: AtomicU64,
+    dy: AtomicU64,
     tick: AtomicU64,
 }
 
@@ -220,7 +299,8 @@ impl Board {
     }
 
     /// `UPDATE_VECTOR` from the robot in `slot`, answering the
-    /// `WORLD_STATE` of `tick`. Returns whether it was the last answer the
+    /// `WORLD_STATE` of `tick`: its angle and velocity, and the [`Vector`]
+    /// they make, worked out here, in the robot's process. Returns whether it was the last answer the
     /// World waited for in this shard: the robot then tells the World, with
     /// one message for the shard (see [`WorldCore::shard_answered`]).
     ///
@@ -233,8 +313,12 @@ impl Board {
     /// See [`Board`].
     pub fn answer(&self, slot: usize, tick: u64, angle: f64, velocity: f64) -> bool {
         let a = &self.answers[slot];
+        // The robot's side of the move, in the robot's process.
+        let vector = Vector::of(angle, velocity);
         a.angle.store(angle.to_bits(), Ordering::Relaxed);
         a.velocity.store(velocity.to_bits(), Ordering::Relaxed);
+        a.dx.store(vector.dx.to_bits(), Ordering::Relaxed);
+        a.dy.store(vector.dy.to_bits(), Ordering::Relaxed);
         a.tick.store(tick + 1, Ordering::Relaxed);
         // Release: the World, which acquires the count once it reaches 0
         // (or receives the message of the robot that brought it there),
@@ -242,14 +326,17 @@ impl Board {
         self.remaining.fetch_sub(1, Ordering::AcqRel) == 1
     }
 
-    /// The answer in `slot` to the `WORLD_STATE` of `tick`, if it came.
-    fn answer_for(&self, slot: usize, tick: u64) -> Option<(f64, f64)> {
+    /// The answer in `slot` to the `WORLD_STATE` of `tick`, if it came:
+    /// angle, velocity and their vector.
+    fn answer_for(&self, slot: usize, tick: u64) -> Option<(f64, f64, Vector)> {
         let a = &self.answers[slot];
         (a.tick.load(Ordering::Relaxed) == tick + 1).then(|| {
-            (
-                f64::from_bits(a.angle.load(Ordering::Relaxed)),
-                f64::from_bits(a.velocity.load(Ordering::Relaxed)),
-            )
+            let f = |x: &AtomicU64| f64::from_bits(x.load(Ordering::Relaxed));
+            let vector = Vector {
+                dx: f(&a.dx),
+                dy: f(&a.dy),
+            };
+            (f(&a.angle), f(&a.velocity), vector)
         })
     }
 
@@ -612,7 +699,7 @@ impl<A: Clone + PartialEq> WorldCore<A> {
             .tick
             .checked_sub(1)
             .and_then(|last| self.boards[i / SHARD_SIZE].answer_for(i % SHARD_SIZE, last));
-        if let Some((angle, velocity)) = answer {
+        if let Some((angle, velocity, _)) = answer {
             state.angle = angle;
             state.velocity = velocity;
         }
@@ -786,13 +873,18 @@ impl<A: Clone + PartialEq> WorldCore<A> {
         for ((records, flags), board) in shards.zip(&self.boards) {
             for (slot, (record, flags)) in records.iter_mut().zip(flags).enumerate() {
                 let state = &mut record.state;
-                if let Some((angle, velocity)) = last.and_then(|t| board.answer_for(slot, t)) {
+                let answer = last.and_then(|t| board.answer_for(slot, t));
+                if let Some((angle, velocity, _)) = answer {
                     state.angle = angle;
                     state.velocity = velocity;
                 }
                 *flags &= !(AWAITED | COLLIDED);
                 if *flags & JOINED != 0 {
-                    match rules::step(state) {
+                    let vector = match answer {
+                        Some((.., vector)) => vector,
+                        None => Vector::of(state.angle, state.velocity),
+                    };
+                    match rules::step_by(state, vector) {
                         Step::Moved { x, y } => {
                             state.x = x;
                             state.y = y;
@@ -846,7 +938,8 @@ impl<A: Clone + PartialEq> WorldCore<A> {
             // snapshot by the time the robots are, and the next tick can
             // reuse its buffer.
             for observer in &self.observers {
-                if send(observer, Outgoing::WorldState(Arc::clone(&cast.state))) {
+                let snapshot = Snapshot::new(Arc::clone(&cast.state));
+                if send(observer, Outgoing::WorldState(snapshot)) {
                     self.stats.messages += 1;
                 }
             }
@@ -861,6 +954,7 @@ impl<A: Clone + PartialEq> WorldCore<A> {
             self.boards[s].arm(joined);
             let mut sent = 0;
             let mut collisions = 0;
+            let snapshot = Snapshot::new(Arc::clone(&cast.state));
             let range = s * SHARD_SIZE..s * SHARD_SIZE + len;
             let members = self.members[range.clone()].iter();
             for (addr, flags) in members.zip(&mut self.flags[range]) {
@@ -868,7 +962,7 @@ impl<A: Clone + PartialEq> WorldCore<A> {
                 if *flags & COLLIDED != 0 && send(addr, Outgoing::Collision) {
                     collisions += 1;
                 }
-                if send(addr, Outgoing::WorldState(Arc::clone(&cast.state))) {
+                if send(addr, Outgoing::WorldState(snapshot.clone())) {
                     *flags |= AWAITED;
                     sent += 1;
                 }
