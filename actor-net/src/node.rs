@@ -270,6 +270,50 @@ impl Node {
         }
     }
 
+    /// Waits until node `other` is up as this node sees it: at once if it
+    /// is, else until its hello arrives. For a program that starts its
+    /// nodes together and must not send before they see each other.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Timeout`] if `other` is not up within `timeout`,
+    /// [`Error::Shutdown`] if this node shuts down meanwhile.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use actor_net::{NatsServer, Node, NodeConfig};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let server = NatsServer::start()?;
+    /// let a = Node::connect(NodeConfig::new(server.url(), "demo", "a")).await?;
+    /// let b = Node::connect(NodeConfig::new(server.url(), "demo", "b")).await?;
+    /// a.until_up(b.id(), Duration::from_secs(10)).await?;
+    /// assert!(a.nodes().iter().any(|n| n.id == b.id()));
+    /// b.shutdown().await;
+    /// a.shutdown().await;
+    /// # Ok::<(), actor_net::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn until_up(&self, other: NodeId, timeout: Duration) -> Result<(), Error> {
+        let mut events = self.monitor_nodes();
+        if self.nodes().iter().any(|n| n.id == other) {
+            return Ok(());
+        }
+        let up = async {
+            while let Some(event) = events.next().await {
+                if matches!(event, NodeEvent::Up(info) if info.id == other) {
+                    return Ok(());
+                }
+            }
+            Err(Error::Shutdown)
+        };
+        actor_core::timeout(timeout, up)
+            .await
+            .unwrap_or(Err(Error::Timeout))
+    }
+
     /// Sends a ping to `node` through its inbox and waits for the answer:
     /// the round trip. The ping travels after every frame sent to `node`
     /// before it, and its answer after every frame `node` sent here before

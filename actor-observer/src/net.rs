@@ -43,8 +43,7 @@
 //!     actor_observer::net::answer(&b).await?;
 //!     // On the node that serves the page:
 //!     let a = Node::connect(NodeConfig::new(server.url(), "demo", "a")).await?;
-//!     # let mut up = a.monitor_nodes();
-//!     # while a.nodes().is_empty() { up.next().await; }
+//!     # a.until_up(b.id(), std::time::Duration::from_secs(10)).await?;
 //!     let serving = Observer::new().cluster(&a).serve("127.0.0.1:0").await?;
 //!     Ok::<_, Box<dyn std::error::Error>>((a, b, serving))
 //! })?;
@@ -385,7 +384,7 @@ mod tests {
     use std::time::Duration;
 
     use actor_core::{Ctx, Runtime, spawn};
-    use actor_net::{NatsServer, NodeConfig, NodeEvent};
+    use actor_net::{NatsServer, NodeConfig};
 
     use super::*;
 
@@ -401,11 +400,8 @@ mod tests {
         };
         Runtime::tokio().block_on(async {
             let a = Node::connect(config("a")).await.unwrap();
-            let mut events = a.monitor_nodes();
             let b = Node::connect(config("b")).await.unwrap();
-            while !a.nodes().iter().any(|n| n.id == b.id()) {
-                assert!(matches!(events.next().await, Some(NodeEvent::Up(_))));
-            }
+            a.until_up(b.id(), Duration::from_secs(15)).await.unwrap();
             // Holds every request (and its reply handle) without answering.
             let silent: Pid<Ask> = spawn(|mut ctx: Ctx<Ask>| async move {
                 let mut held = Vec::new();

@@ -12,8 +12,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use actor_core::{AnyPid, ChildSpec, Ctx, NodeId, Runtime, Spawn, Strategy, Supervisor};
-use actor_net::{NatsServer, Node, NodeConfig, NodeEvent};
+use actor_core::{AnyPid, ChildSpec, Ctx, Runtime, Spawn, Strategy, Supervisor};
+use actor_net::{NatsServer, Node, NodeConfig};
 use common::{get, post, seg};
 use serde_json::Value;
 
@@ -23,25 +23,6 @@ fn steady(url: &str, name: &str) -> NodeConfig {
     NodeConfig::new(url, "obs", name)
         .heartbeat(Duration::from_millis(200))
         .grace(Duration::from_secs(600))
-}
-
-/// Returns once `node` sees `other` up.
-async fn until_up(node: &Node, other: NodeId) {
-    let mut events = node.monitor_nodes();
-    if node.nodes().iter().any(|n| n.id == other) {
-        return;
-    }
-    let up = async {
-        while let Some(event) = events.next().await {
-            if matches!(event, NodeEvent::Up(info) if info.id == other) {
-                return;
-            }
-        }
-        panic!("node {} shut down", node.id().0);
-    };
-    tokio::time::timeout(Duration::from_secs(15), up)
-        .await
-        .unwrap_or_else(|_| panic!("node {} not up at {} after 15 s", other.0, node.id().0));
 }
 
 fn rows_of(list: &Value) -> &Vec<Value> {
@@ -93,8 +74,8 @@ fn the_observer_of_one_node_lists_another_nodes_processes() {
     let (a, c, serving) = rt_a.block_on(async {
         let a = Node::connect(steady(&url, "a")).await.unwrap();
         let c = Node::connect(steady(&url, "c")).await.unwrap();
-        until_up(&a, b.id()).await;
-        until_up(&a, c.id()).await;
+        a.until_up(b.id(), Duration::from_secs(15)).await.unwrap();
+        a.until_up(c.id(), Duration::from_secs(15)).await.unwrap();
         let serving = actor_observer::Observer::new()
             .token("test-token")
             .unwrap()

@@ -37,7 +37,7 @@ use actor_core::{
     AnyPid, CallError, ChildSpec, Ctx, Down, ExitReason, Pid, ProcessId, Reply, Restart, Runtime,
     Shutdown, StartError, Strategy, Supervisor, spawn,
 };
-use actor_net::{NatsServer, Node, NodeConfig, NodeEvent};
+use actor_net::{NatsServer, Node, NodeConfig};
 use actor_sim::display::Recorder;
 use actor_sim::rules::{self, RobotBrain, RobotId, RobotState, Step};
 use actor_sim::world::{RobotRecord, WorldState, WorldStats};
@@ -772,25 +772,9 @@ fn node_config(url: &str, cluster: &str, name: &str, grace: Option<Duration>) ->
 
 /// Returns once `node` sees `other` up.
 async fn until_up(node: &Node, other: actor_core::NodeId) -> Result<(), SimError> {
-    let mut events = node.monitor_nodes();
-    if node.nodes().iter().any(|n| n.id == other) {
-        return Ok(());
-    }
-    let wait = async {
-        while let Some(event) = events.next().await {
-            if matches!(event, NodeEvent::Up(info) if info.id == other) {
-                return true;
-            }
-        }
-        false
-    };
-    match tokio::time::timeout(HELLO_TIMEOUT, wait).await {
-        Ok(true) => Ok(()),
-        _ => Err(SimError::Actor(format!(
-            "the World node ({}) did not come up",
-            other.0
-        ))),
-    }
+    node.until_up(other, HELLO_TIMEOUT)
+        .await
+        .map_err(|e| SimError::Actor(format!("the World node ({}) did not come up: {e}", other.0)))
 }
 
 /// The seed's `Robot`: joins, turns on `COLLISION`, turns and answers

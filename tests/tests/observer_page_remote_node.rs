@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use actor_core::{Ctx, NodeId, Pid, Runtime, Spawn};
-use actor_net::{NatsServer, Node, NodeConfig, NodeEvent};
+use actor_core::{Ctx, Pid, Runtime, Spawn};
+use actor_net::{NatsServer, Node, NodeConfig};
 use fantoccini::Locator;
 use tests::browser::Browser;
 
@@ -17,23 +17,6 @@ fn steady(url: &str, name: &str) -> NodeConfig {
     NodeConfig::new(url, "page", name)
         .heartbeat(Duration::from_millis(200))
         .grace(Duration::from_secs(600))
-}
-
-async fn until_up(node: &Node, other: NodeId) {
-    let mut events = node.monitor_nodes();
-    if node.nodes().iter().any(|n| n.id == other) {
-        return;
-    }
-    let up = async {
-        while let Some(event) = events.next().await {
-            if matches!(event, NodeEvent::Up(info) if info.id == other) {
-                return;
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(15), up)
-        .await
-        .expect("the other node up within 15 s");
 }
 
 #[test]
@@ -57,7 +40,7 @@ fn picking_another_node_shows_its_processes() {
     let rt_a = Runtime::tokio();
     rt_a.block_on(async {
         let a = Node::connect(steady(&url, "a")).await.unwrap();
-        until_up(&a, b.id()).await;
+        a.until_up(b.id(), Duration::from_secs(15)).await.unwrap();
         let serving = actor_observer::Observer::new()
             .token(TOKEN)
             .unwrap()

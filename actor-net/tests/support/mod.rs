@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use actor_core::NodeId;
-use actor_net::{NatsServer, Node, NodeConfig, NodeEvent};
+use actor_net::{NatsServer, Node, NodeConfig};
 
 /// The longest any test waits for an event before it fails.
 pub(crate) const PATIENCE: Duration = Duration::from_secs(15);
@@ -58,20 +58,9 @@ pub(crate) async fn within<F: Future>(what: &str, fut: F) -> F::Output {
 
 /// Returns once `node` sees `other` up.
 pub(crate) async fn until_up(node: &Node, other: NodeId) {
-    let mut events = node.monitor_nodes();
-    if node.nodes().iter().any(|n| n.id == other) {
-        return;
+    if let Err(e) = node.until_up(other, PATIENCE).await {
+        panic!("node {} up at {}: {e}", other.0, node.id().0);
     }
-    within(&format!("node {} up at {}", other.0, node.id().0), async {
-        loop {
-            match events.next().await {
-                Some(NodeEvent::Up(info)) if info.id == other => return,
-                Some(_) => {}
-                None => panic!("node {} shut down", node.id().0),
-            }
-        }
-    })
-    .await
 }
 
 /// A process that ends at its first message.
