@@ -50,12 +50,6 @@ impl<M> Item<M> {
 const SHRINK_ABOVE: usize = 1024;
 
 impl<M> Shared<M> {
-    /// The receiver's own buffer now holds `local` messages.
-    #[inline]
-    pub(crate) fn local_left(&self, local: usize) {
-        self.local.store(local as u32, Ordering::Relaxed);
-    }
-
     /// The messages in the receiver's own buffer, for observers.
     pub(crate) fn local(&self) -> usize {
         self.local.load(Ordering::Relaxed) as usize
@@ -192,9 +186,8 @@ impl<M: Send + 'static> Inbox<M> {
                 w.wake();
             }
         }
-        shared.stats.received();
-        shared.local_left(self.local.len());
-        runtime::trace_receive(shared.id);
+        shared.note_taken(1, self.local.len());
+        runtime::trace_receive(&shared.id);
     }
 
     /// Moves what is queued into the local buffer; `false` (and the waker
@@ -222,7 +215,6 @@ impl<M: Send + 'static> Inbox<M> {
             return false;
         }
         self.take_queued(shared.bounded(), &mut st);
-        shared.local_left(self.local.len());
         true
     }
 
@@ -283,6 +275,8 @@ impl<M: Send + 'static> Inbox<M> {
                 *scanned += 1;
             }
             if !self.refill(shared, cx) {
+                // What the scan skipped stays in the buffer: counted.
+                shared.note_taken(0, self.local.len());
                 runtime::waiting_on("selective receive");
                 return Poll::Pending;
             }
@@ -307,7 +301,7 @@ impl<M: Send + 'static> Inbox<M> {
         let before = self.local.len();
         self.local.retain(|i| !i.is_down_of(mref));
         let flushed_here = before - self.local.len();
-        shared.local_left(self.local.len());
+        shared.note_taken(0, self.local.len());
         let mut st = shared.lock();
         st.queue.retain(|i| !i.is_down_of(mref));
         if flushed_here > 0 {
@@ -339,6 +333,6 @@ impl<M> Inbox<M> {
         while let Some(m) = self.local.pop_back() {
             st.queue.push_front(m);
         }
-        shared.local_left(0);
+        shared.note_taken(0, 0);
     }
 }

@@ -802,10 +802,10 @@ impl Stats {
         }
     }
 
-    /// One more message received.
+    /// `n` more messages received.
     #[inline]
-    pub(crate) fn received(&self) {
-        bump(&self.received, 1);
+    pub(crate) fn received(&self, n: u64) {
+        bump(&self.received, n);
     }
 
     pub(crate) fn counts(&self) -> (u64, u64) {

@@ -138,7 +138,22 @@ fn counters_say_what_a_process_received_and_sent_and_what_waits_in_its_mailbox()
         let p = observe::snapshot().get(picky.id()).cloned().unwrap();
         assert_eq!((p.mailbox, p.received), (4, 0));
         assert_eq!(p.status, Status::Receiving);
-        for pid in [&sink, &echo, &deaf, &picky] {
+
+        // Took the first of three queued messages, then waits on something
+        // else: the other two, taken from its queue in the same step, are
+        // still its mailbox.
+        let busy = spawn(|mut ctx: actor_core::Ctx<u32>| async move {
+            ctx.recv().await;
+            actor_core::sleep(INFINITY).await;
+        });
+        for n in 0..3 {
+            busy.send(n).await.unwrap();
+        }
+        settle().await;
+        let b = observe::snapshot().get(busy.id()).cloned().unwrap();
+        assert_eq!((b.mailbox, b.received), (2, 1));
+        assert_eq!(b.status, Status::Waiting);
+        for pid in [&sink, &echo, &deaf, &picky, &busy] {
             pid.kill();
         }
     });

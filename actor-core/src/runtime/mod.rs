@@ -404,8 +404,10 @@ pub(crate) fn trace_deliver(from: ProcessId, to: ProcessId) {
     });
 }
 
-pub(crate) fn trace_receive(id: ProcessId) {
-    with_det(|ex| ex.record(deterministic::Event::Receive { pid: id }));
+/// By reference: a receiver on a tokio runtime does not read the id (a
+/// cache line its senders write).
+pub(crate) fn trace_receive(id: &ProcessId) {
+    with_det(|ex| ex.record(deterministic::Event::Receive { pid: *id }));
 }
 
 pub(crate) fn trace_exit(id: ProcessId, reason: &ExitReason) {
