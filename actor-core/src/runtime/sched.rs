@@ -5,11 +5,15 @@
 //!
 //! A process woken by another on the same worker goes to that worker's
 //! LIFO slot and runs as soon as the waker yields: two processes that talk
-//! stay on one worker and hand over without a queue round trip. New
-//! processes go to the worker's own queue, which idle workers steal from;
-//! wakes from outside the workers (tokio's IO and timer drivers, other
-//! threads) go to a shared queue. An idle worker parks (its tokio task
-//! returns `Pending`) and is woken when work arrives.
+//! stay on one worker and hand over without a queue round trip. A new
+//! process takes the LIFO slot too, as a new tokio task does: the newest
+//! runs first, so a tree of processes (skynet) is worked through depth
+//! first and its finished branches end early, instead of every leaf being
+//! spawned before the first one runs. What the slot held moves to the
+//! worker's own queue, which idle workers steal from; wakes from outside
+//! the workers (tokio's IO and timer drivers, other threads) go to a
+//! shared queue. An idle worker parks (its tokio task returns `Pending`)
+//! and is woken when work arrives.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -127,13 +131,15 @@ impl Scheduler {
         sched
     }
 
-    /// Queues a new process: on this worker's queue if this thread runs
-    /// one of this scheduler's workers, else on the shared queue.
+    /// Queues a new process: in this worker's LIFO slot if this thread
+    /// runs one of this scheduler's workers, else on the shared queue.
     pub(crate) fn spawn(self: &Arc<Self>, task: Task) {
         let task = LOCAL.with(|l| match l.try_borrow_mut() {
             Ok(mut l) => match l.as_mut() {
                 Some(local) if Arc::ptr_eq(&local.sched, self) => {
-                    local.queue.push(task);
+                    if let Some(prev) = local.lifo.replace(task) {
+                        local.queue.push(prev);
+                    }
                     None
                 }
                 _ => Some(task),
