@@ -8,6 +8,8 @@
 //! - [`lock`]: a spin lock for a process's state, whose critical sections
 //!   are a few instructions long.
 //! - [`oneshot`]: the slot a call's reply goes through, without a lock.
+//! - [`spare`]: one spare `Arc` per thread, its type erased, so that a
+//!   call's reply slot is reused rather than allocated per call.
 //!
 //! Their atomics and cells come from [`sync`]: std's, or loom's when this
 //! crate's tests are built with `--cfg actor_loom`; each module's loom
@@ -17,6 +19,7 @@
 
 pub(crate) mod lock;
 pub(crate) mod oneshot;
+pub(crate) mod spare;
 mod sync;
 pub(crate) mod task;
 pub(crate) mod task_cell;
