@@ -398,6 +398,12 @@ fn exit_core(core: &dyn Core, reason: ExitReason) {
 
 async fn wait_core(core: &dyn Core) -> ExitReason {
     let slot = Slot::<()>::new();
+    let reason = wait_with(core, &slot).await;
+    Slot::recycle(slot);
+    reason
+}
+
+async fn wait_with(core: &dyn Core, slot: &Arc<Slot<()>>) -> ExitReason {
     let mref = runtime::next_ref();
     let watcher: Arc<dyn Watcher> = slot.clone();
     if core.add_watcher(mref, watcher).is_err() {
@@ -406,7 +412,7 @@ async fn wait_core(core: &dyn Core) -> ExitReason {
     let _guard = CallGuard {
         callee: core,
         mref,
-        slot: &slot,
+        slot,
     };
     poll_fn(|cx| {
         slot.poll_outcome(cx, "wait for exit")
