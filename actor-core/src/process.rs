@@ -53,11 +53,12 @@ struct PollState {
     flags: Cell<u64>,
     /// The address of the polled process's [`Shared`].
     owner: Cell<usize>,
-    /// What that process received during the poll (from bit 32) and its own buffer's length plus one below (0: not noted),
-    /// written to its [`Shared`] when the poll ends: its senders write
-    /// that `Shared` on every send, and a receiver that wrote its counters
-    /// there on every receive would take the cache line from them each
-    /// time (fan-in on two cores ran 3× slower).
+    /// What that process received during the poll (from bit 32) and its
+    /// own buffer's length plus one (below; 0: not noted), written to its
+    /// [`Shared`] when the poll ends: its senders write that `Shared` on
+    /// every send, and a receiver that wrote its counters there on every
+    /// receive would take the cache line from them each time (fan-in on
+    /// two cores ran 3× slower).
     taken: Cell<u64>,
 }
 
