@@ -131,28 +131,11 @@ impl Scheduler {
         sched
     }
 
-    /// Queues a new process: in this worker's LIFO slot if this thread
-    /// runs one of this scheduler's workers, else on the shared queue.
-    pub(crate) fn spawn(self: &Arc<Self>, task: Task) {
-        let task = LOCAL.with(|l| match l.try_borrow_mut() {
-            Ok(mut l) => match l.as_mut() {
-                Some(local) if Arc::ptr_eq(&local.sched, self) => {
-                    if let Some(prev) = local.lifo.replace(task) {
-                        local.queue.push(prev);
-                    }
-                    None
-                }
-                _ => Some(task),
-            },
-            Err(_) => Some(task),
-        });
-        match task {
-            Some(task) => {
-                self.shared.push(task);
-                self.notify();
-            }
-            None => self.notify_local(),
-        }
+    /// Queues a new process as a woken one: in this worker's LIFO slot if
+    /// this thread runs one of this scheduler's workers, else on the
+    /// shared queue (see [`Schedule::schedule`]).
+    pub(crate) fn spawn(&self, task: Task) {
+        self.schedule(task);
     }
 
     /// Wakes one parked worker, if any, after a push to the shared queue:
