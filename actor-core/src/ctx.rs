@@ -306,8 +306,10 @@ impl<M: Send + 'static> Ctx<M> {
     ///     assert!(summer.wait().await.is_normal());
     /// });
     /// ```
-    pub async fn recv(&mut self) -> M {
-        poll_fn(|cx| self.inbox.poll_recv(self.inner.shared(), cx)).await
+    pub fn recv(&mut self) -> impl Future<Output = M> + '_ {
+        // A plain future holding the context, one word: as an `async fn`
+        // it took four, in the state of every process waiting in it.
+        poll_fn(move |cx| self.inbox.poll_recv(self.inner.shared(), cx))
     }
 
     /// Takes the next message if one is queued, without waiting.

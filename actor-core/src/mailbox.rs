@@ -6,7 +6,6 @@
 //! messages in both against their capacity and park senders that find no
 //! room.
 
-use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker};
@@ -15,6 +14,7 @@ use crate::error::{SendError, TrySendError};
 use crate::id::MonitorRef;
 use crate::observe::{self, WaitMark};
 use crate::process::{Shared, State};
+use crate::raw::Ring;
 use crate::runtime;
 
 /// What a mailbox holds: a message, or a `Down` already converted into
@@ -70,7 +70,7 @@ impl<M: Send + 'static> Shared<M> {
         parked: Option<(&mut Option<u64>, &Waker)>,
     ) -> Result<(), TrySendError<M>> {
         let mut st = self.lock();
-        if !st.alive {
+        if !self.alive(&st) {
             return Err(TrySendError::Closed(m));
         }
         if self.bounded()
@@ -89,12 +89,7 @@ impl<M: Send + 'static> Shared<M> {
         }
         st.queue.push_back(Item::Msg(m));
         observe::count_sent();
-        if st.waiting {
-            st.waiting = false;
-            if let Some(w) = &st.waker {
-                w.wake_by_ref();
-            }
-        }
+        self.wake_receiver(&mut st);
         Ok(())
     }
 
@@ -162,14 +157,12 @@ impl<M: Send + 'static> Drop for Parked<'_, M> {
 /// but not yet received (selective receive leaves non-matching ones here,
 /// in order).
 pub(crate) struct Inbox<M> {
-    pub(crate) local: VecDeque<Item<M>>,
+    pub(crate) local: Ring<Item<M>>,
 }
 
 impl<M: Send + 'static> Inbox<M> {
     pub(crate) fn new() -> Self {
-        Inbox {
-            local: VecDeque::new(),
-        }
+        Inbox { local: Ring::new() }
     }
 
     /// Frees room in a bounded mailbox after a message left it, and wakes
@@ -197,10 +190,10 @@ impl<M: Send + 'static> Inbox<M> {
         if st.queue.is_empty() {
             // Drained: a burst's buffers are given back before parking.
             if st.queue.capacity() > SHRINK_ABOVE {
-                st.queue = VecDeque::new();
+                st.queue = Ring::new();
             }
             if self.local.is_empty() && self.local.capacity() > SHRINK_ABOVE {
-                self.local = VecDeque::new();
+                self.local = Ring::new();
             }
             // The drained receive buffer becomes the queue's, which the
             // last refill left without one: a process that empties its
@@ -208,7 +201,7 @@ impl<M: Send + 'static> Inbox<M> {
             if self.local.is_empty() && st.queue.capacity() == 0 {
                 std::mem::swap(&mut st.queue, &mut self.local);
             }
-            st.waiting = true;
+            shared.set_waiting(&mut st);
             if !st.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                 st.waker = Some(cx.waker().clone());
             }
@@ -229,7 +222,7 @@ impl<M: Send + 'static> Inbox<M> {
         if self.local.is_empty() {
             std::mem::swap(&mut st.queue, &mut self.local);
             if st.queue.capacity() > SHRINK_ABOVE.max(4 * n) {
-                st.queue = VecDeque::new();
+                st.queue = Ring::new();
             }
         } else {
             self.local.append(&mut st.queue);
@@ -267,7 +260,8 @@ impl<M: Send + 'static> Inbox<M> {
         }
         loop {
             while *scanned < self.local.len() {
-                if pred(self.local[*scanned].msg()) {
+                let next = self.local.get(*scanned).expect("index is in range");
+                if pred(next.msg()) {
                     let m = self.local.remove(*scanned).expect("index is in range");
                     self.taken(shared);
                     return Poll::Ready(m.into_msg());

@@ -815,6 +815,12 @@ impl Stats {
         )
     }
 
+    /// It has been polled (see [`first_poll`]).
+    #[inline]
+    pub(crate) fn has_started(&self) -> bool {
+        self.started.load(Ordering::Relaxed) != 0
+    }
+
     pub(crate) fn uptime(&self, now: Duration) -> Duration {
         match self.started.load(Ordering::Relaxed) {
             0 => Duration::ZERO,
@@ -858,14 +864,15 @@ pub(crate) fn count_sent() {
     crate::process::count_sent();
 }
 
-/// A process's first poll: it notes its start time.
+/// A process's first poll: it notes its start time (never 0, which
+/// [`Stats::has_started`] reads as not yet).
 pub(crate) fn first_poll(stats: &Stats) {
     let now = if runtime::is_deterministic() {
         runtime::now().as_nanos() as u64 + 1
     } else {
         CLOCK.with(|c| c.get())
     };
-    stats.started.store(now, Ordering::Relaxed);
+    stats.started.store(now.max(1), Ordering::Relaxed);
 }
 
 /// A process's poll ended having sent `n` messages.
@@ -933,16 +940,16 @@ pub(crate) fn info<M: Send + 'static>(
     now: Duration,
 ) -> Option<ProcessInfo> {
     let st = shared.lock();
-    if !st.alive {
+    if !shared.alive(&st) {
         return None;
     }
     let stats = &shared.stats;
     let exiting = shared.exiting.load(Ordering::Relaxed);
     let status = if exiting {
         Status::Exiting
-    } else if running == Some(true) && !st.waiting {
+    } else if running == Some(true) && !shared.waiting(&st) {
         Status::Running
-    } else if st.waiting {
+    } else if shared.waiting(&st) {
         Status::Receiving
     } else if let Some(s) = stats.waiting_on() {
         s
@@ -987,7 +994,7 @@ pub(crate) fn info<M: Send + 'static>(
 /// restarted.
 pub(crate) fn set_child<M: Send + 'static>(shared: &Shared<M>, child_id: &Arc<str>, restarts: u32) {
     let mut st = shared.lock();
-    if st.alive {
+    if shared.alive(&st) {
         let labels = &mut st.ext().labels;
         labels.child_id = Some(child_id.clone());
         labels.restarts = restarts;

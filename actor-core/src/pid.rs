@@ -233,6 +233,7 @@ impl<M: Send + 'static> Pid<M> {
     /// Delivers to an unbounded mailbox: at once, or, on the deterministic
     /// runtime, after a seeded delay that never reorders one sender's
     /// messages to one receiver.
+    #[inline]
     fn deliver(&self, shared: &crate::process::Shared<M>, m: M) -> Result<(), M> {
         if runtime::is_deterministic() {
             if !shared.is_alive() {

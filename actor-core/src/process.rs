@@ -3,7 +3,7 @@
 
 use std::any::Any;
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
@@ -18,7 +18,7 @@ use crate::handle::{Core, Watcher};
 use crate::id::{MonitorRef, ProcessId};
 use crate::mailbox::Item;
 use crate::observe::{self, Event, Labels, ProcessInfo, Stats};
-use crate::raw::{Body, Run, SpinGuard, SpinLock, Task};
+use crate::raw::{Body, Ring, Run, SpinGuard, SpinLock, Task};
 use crate::runtime;
 use crate::signal::{Down, Exit, ExitReason};
 
@@ -191,6 +191,14 @@ pub(crate) struct Shared<M> {
     /// An exit is pending (kill, or an untrapped exit signal): checked on
     /// every poll of the body.
     pub(crate) exiting: AtomicBool,
+    /// It has not ended. Read and written only under `state`'s lock, which
+    /// orders it (`Relaxed` is enough); outside the lock's cell, with
+    /// `waiting`, because here they fill the header's spare bytes, where in
+    /// [`State`] they would take a word of their own.
+    alive: AtomicBool,
+    /// The receiver is parked waiting for a message. As `alive`: under
+    /// the lock only.
+    waiting: AtomicBool,
     /// Its place in the runtime's table of processes.
     pub(crate) key: AtomicU32,
     /// Messages in the receiver's own buffer (taken from the shared
@@ -203,13 +211,10 @@ pub(crate) struct Shared<M> {
 }
 
 pub(crate) struct State<M> {
-    pub(crate) queue: VecDeque<Item<M>>,
+    pub(crate) queue: Ring<Item<M>>,
     pub(crate) waker: Option<Waker>,
-    /// The receiver is parked waiting for a message.
-    pub(crate) waiting: bool,
-    pub(crate) alive: bool,
     /// While alive: a pending exit. Once dead: the final reason.
-    pub(crate) exit: Option<ExitReason>,
+    pub(crate) exit: Option<Kept>,
     /// Relations, allocated on first use.
     pub(crate) ext: Option<Box<Ext<M>>>,
 }
@@ -346,10 +351,8 @@ impl<M> Default for Ext<M> {
 impl<M> State<M> {
     pub(crate) fn new() -> Self {
         State {
-            queue: VecDeque::new(),
+            queue: Ring::new(),
             waker: None,
-            waiting: false,
-            alive: true,
             exit: None,
             ext: None,
         }
@@ -358,24 +361,34 @@ impl<M> State<M> {
     pub(crate) fn ext(&mut self) -> &mut Ext<M> {
         self.ext.get_or_insert_with(Default::default)
     }
+}
 
-    fn wake_receiver(&mut self) {
-        if self.waiting {
-            self.waiting = false;
-            if let Some(w) = &self.waker {
-                w.wake_by_ref();
-            }
+/// An exit reason as a process's state keeps it: two words, where an
+/// [`ExitReason`] takes three, and a kill, a shutdown or a normal end
+/// allocates nothing.
+pub(crate) enum Kept {
+    Normal,
+    Killed,
+    Shutdown,
+    Other(Box<ExitReason>),
+}
+
+impl Kept {
+    fn new(reason: ExitReason) -> Self {
+        match reason {
+            ExitReason::Normal => Kept::Normal,
+            ExitReason::Killed => Kept::Killed,
+            ExitReason::Shutdown => Kept::Shutdown,
+            other => Kept::Other(Box::new(other)),
         }
     }
 
-    /// Marks a pending exit and wakes the task wherever it is parked.
-    fn set_exit(&mut self, reason: ExitReason, exiting: &AtomicBool) {
-        if self.exit.is_none() || matches!(reason, ExitReason::Killed) {
-            self.exit = Some(reason);
-        }
-        exiting.store(true, Ordering::Release);
-        if let Some(w) = &self.waker {
-            w.wake_by_ref();
+    fn reason(&self) -> ExitReason {
+        match self {
+            Kept::Normal => ExitReason::Normal,
+            Kept::Killed => ExitReason::Killed,
+            Kept::Shutdown => ExitReason::Shutdown,
+            Kept::Other(reason) => (**reason).clone(),
         }
     }
 }
@@ -387,7 +400,65 @@ impl<M: Send + 'static> Shared<M> {
 
     fn push_signal_msg(&self, st: &mut State<M>, m: Item<M>) {
         st.queue.push_back(m);
-        st.wake_receiver();
+        self.wake_receiver(st);
+    }
+
+    /// Marks a pending exit and wakes the task wherever it is parked.
+    fn set_exit(&self, st: &mut State<M>, reason: ExitReason) {
+        if st.exit.is_none() || matches!(reason, ExitReason::Killed) {
+            st.exit = Some(Kept::new(reason));
+        }
+        self.exiting.store(true, Ordering::Release);
+        if let Some(w) = &st.waker {
+            w.wake_by_ref();
+        }
+    }
+}
+
+impl<M> Shared<M> {
+    /// The fields beside the lock, as a new process has them.
+    pub(crate) fn new(id: ProcessId, capacity: u32, stats: Stats, state: State<M>) -> Self {
+        Shared {
+            id,
+            capacity,
+            exiting: AtomicBool::new(false),
+            alive: AtomicBool::new(true),
+            waiting: AtomicBool::new(false),
+            key: AtomicU32::new(0),
+            local: AtomicU32::new(0),
+            stats,
+            state: SpinLock::new(state),
+        }
+    }
+
+    /// It has not ended; `_st`: its state, locked.
+    #[inline]
+    pub(crate) fn alive(&self, _st: &State<M>) -> bool {
+        self.alive.load(Ordering::Relaxed)
+    }
+
+    /// The receiver is parked waiting for a message; `_st`: its state,
+    /// locked.
+    #[inline]
+    pub(crate) fn waiting(&self, _st: &State<M>) -> bool {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// The receiver parks waiting for a message.
+    #[inline]
+    pub(crate) fn set_waiting(&self, _st: &mut State<M>) {
+        self.waiting.store(true, Ordering::Relaxed);
+    }
+
+    /// Wakes the receiver if it is parked waiting for a message.
+    #[inline]
+    pub(crate) fn wake_receiver(&self, st: &mut State<M>) {
+        if self.waiting.load(Ordering::Relaxed) {
+            self.waiting.store(false, Ordering::Relaxed);
+            if let Some(w) = &st.waker {
+                w.wake_by_ref();
+            }
+        }
     }
 }
 
@@ -432,7 +503,7 @@ impl<M> Shared<M> {
 impl<M: Send + 'static> Shared<M> {
     pub(crate) fn down(&self, down: Down) {
         let mut st = self.lock();
-        if !st.alive {
+        if !self.alive(&st) {
             return;
         }
         let Some(ext) = st.ext.as_mut() else { return };
@@ -448,17 +519,22 @@ impl<M: Send + 'static> Shared<M> {
 
 impl<M: Send + 'static> Shared<M> {
     pub(crate) fn is_alive(&self) -> bool {
-        self.lock().alive
+        let st = self.lock();
+        self.alive(&st)
     }
 
     pub(crate) fn final_reason(&self) -> Option<ExitReason> {
         let st = self.lock();
-        if st.alive { None } else { st.exit.clone() }
+        if self.alive(&st) {
+            None
+        } else {
+            Some(st.exit.as_ref().map_or(ExitReason::Normal, Kept::reason))
+        }
     }
 
     pub(crate) fn exit_signal(&self, from: ProcessId, reason: &ExitReason, linked: bool) {
         let mut st = self.lock();
-        if !st.alive {
+        if !self.alive(&st) {
             return;
         }
         // A signal along a link that no longer exists (it was removed as
@@ -476,14 +552,14 @@ impl<M: Send + 'static> Shared<M> {
             });
             self.push_signal_msg(&mut st, Item::Msg(msg));
         } else if !reason.is_normal() || from == self.id {
-            st.set_exit(reason.clone(), &self.exiting);
+            self.set_exit(&mut st, reason.clone());
         }
     }
 
     pub(crate) fn kill(&self) {
         let mut st = self.lock();
-        if st.alive {
-            st.set_exit(ExitReason::Killed, &self.exiting);
+        if self.alive(&st) {
+            self.set_exit(&mut st, ExitReason::Killed);
         }
     }
 
@@ -491,7 +567,7 @@ impl<M: Send + 'static> Shared<M> {
     /// ended.
     pub(crate) fn add_link(&self, other: Arc<dyn Core>) -> Result<bool, ()> {
         let mut st = self.lock();
-        if !st.alive {
+        if !self.alive(&st) {
             return Err(());
         }
         let id = other.id();
@@ -506,7 +582,7 @@ impl<M: Send + 'static> Shared<M> {
 
     pub(crate) fn add_watcher(&self, mref: MonitorRef, w: Arc<dyn Watcher>) -> Result<(), ()> {
         let mut st = self.lock();
-        if !st.alive {
+        if !self.alive(&st) {
             return Err(());
         }
         st.ext().watchers.insert(mref, w);
@@ -525,7 +601,7 @@ impl<M: Send + 'static> Shared<M> {
 
     pub(crate) fn add_name(&self, name: Arc<str>) -> Result<(), RegistryError> {
         let mut st = self.lock();
-        if !st.alive {
+        if !self.alive(&st) {
             return Err(RegistryError::NoProc);
         }
         let ext = st.ext();
@@ -573,7 +649,6 @@ pin_project_lite::pin_project! {
     pub(crate) struct ProcessBody<M, F> {
         #[pin]
         body: Option<F>,
-        started: bool,
         _mailbox: PhantomData<fn(M)>,
     }
 }
@@ -583,7 +658,6 @@ impl<M, F> ProcessBody<M, F> {
     pub(crate) fn new() -> Self {
         ProcessBody {
             body: None,
-            started: false,
             _mailbox: PhantomData,
         }
     }
@@ -605,9 +679,9 @@ where
     fn poll(self: Pin<&mut Self>, task: &Task<Self>, cx: &mut Context<'_>, coop: bool) -> Poll<()> {
         let mut this = self.project();
         let shared = &task.header;
-        let first = !*this.started;
-        if first {
-            *this.started = true;
+        // Whether it has run is in its counters (only this poll writes
+        // it), not in a flag of the body, which would cost a word.
+        if !shared.stats.has_started() {
             shared.lock().waker = Some(cx.waker().clone());
             observe::first_poll(&shared.stats);
         }
@@ -654,7 +728,11 @@ where
         let reason = match outcome {
             Some(Ok(out)) => out.into_exit_reason(),
             Some(Err(panic)) => ExitReason::Panicked(runtime::panic_message(panic.as_ref()).into()),
-            None => shared.lock().exit.clone().unwrap_or(ExitReason::Killed),
+            None => shared
+                .lock()
+                .exit
+                .as_ref()
+                .map_or(ExitReason::Killed, Kept::reason),
         };
         deferred.into_iter().for_each(|f| f(Some(&reason)));
         // The body, and with it the process's state, is dropped here, before
@@ -776,8 +854,8 @@ where
 fn finish<M: Send + 'static>(inner: &Shared<M>, reason: ExitReason) {
     let (ext, queue) = {
         let mut st = inner.lock();
-        st.alive = false;
-        st.exit = Some(reason.clone());
+        inner.alive.store(false, Ordering::Relaxed);
+        st.exit = Some(Kept::new(reason.clone()));
         st.waker = None;
         (st.ext.take(), std::mem::take(&mut st.queue))
     };

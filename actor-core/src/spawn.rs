@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32};
 
 use crate::ctx::Ctx;
 use crate::handle::Core;
@@ -11,7 +10,7 @@ use crate::id::ProcessId;
 use crate::observe::{Event, Stats};
 use crate::pid::Pid;
 use crate::process::{IntoExitReason, LocalProc, ProcessBody, Shared, State, current};
-use crate::raw::{SpinLock, Task};
+use crate::raw::Task;
 use crate::runtime;
 use crate::signal::ExitReason;
 
@@ -190,15 +189,8 @@ where
         state.ext().labels.label = Some(label.clone());
     }
     let parent = current();
-    let shared = Shared {
-        id,
-        capacity: opts.capacity.unwrap_or(u32::MAX),
-        exiting: AtomicBool::new(false),
-        key: AtomicU32::new(0),
-        local: AtomicU32::new(0),
-        stats: Stats::new(parent),
-        state: SpinLock::new(state),
-    };
+    let capacity = opts.capacity.unwrap_or(u32::MAX);
+    let shared = Shared::new(id, capacity, Stats::new(parent), state);
     // One allocation: the shared state and the body together. The body
     // needs its own context, which needs the task: the task is made
     // first and given its body before it is ever scheduled.

@@ -10,6 +10,8 @@
 //! - [`oneshot`]: the slot a call's reply goes through, without a lock.
 //! - [`spare`]: one spare `Arc` per thread, its type erased, so that a
 //!   call's reply slot is reused rather than allocated per call.
+//! - [`ring`]: a FIFO queue one word wide, for a mailbox and its
+//!   receiver's buffer.
 //!
 //! Their atomics and cells come from [`sync`]: std's, or loom's when this
 //! crate's tests are built with `--cfg actor_loom`; each module's loom
@@ -19,6 +21,7 @@
 
 pub(crate) mod lock;
 pub(crate) mod oneshot;
+pub(crate) mod ring;
 pub(crate) mod spare;
 mod sync;
 pub(crate) mod task;
@@ -26,4 +29,5 @@ pub(crate) mod task_cell;
 
 pub(crate) use lock::{SpinGuard, SpinLock};
 pub(crate) use oneshot::Oneshot;
+pub(crate) use ring::Ring;
 pub(crate) use task::*;
