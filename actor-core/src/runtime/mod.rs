@@ -20,7 +20,7 @@ use std::time::Duration;
 use crate::handle::Core;
 use crate::id::{MonitorRef, NodeId, ProcessId};
 use crate::observe::{Event, Hub};
-use crate::raw::Run;
+use crate::raw::{Run, Schedule};
 use crate::registry::Registry;
 use crate::signal::ExitReason;
 use deterministic::{Config, Executor};
@@ -206,7 +206,9 @@ impl Place {
                 key.store(k, Ordering::Relaxed);
                 s.hub.emit(event);
                 task.queued();
-                s.spawn(task);
+                // Queued as a woken process is: the LIFO slot of this
+                // worker, if this thread runs one of its workers.
+                s.schedule(task);
             }
             Place::Det(ex) => {
                 ex.hub.emit(event);

@@ -131,13 +131,6 @@ impl Scheduler {
         sched
     }
 
-    /// Queues a new process as a woken one: in this worker's LIFO slot if
-    /// this thread runs one of this scheduler's workers, else on the
-    /// shared queue (see [`Schedule::schedule`]).
-    pub(crate) fn spawn(&self, task: Task) {
-        self.schedule(task);
-    }
-
     /// Wakes one parked worker, if any, after a push to the shared queue:
     /// the fence orders the push before the look at the parked count, so
     /// that a worker parking at the same time sees the one or the other.
@@ -231,7 +224,7 @@ impl Schedule for Scheduler {
 ///
 /// On a worker, `f` runs under a shared borrow of the worker's state, with
 /// no count taken on the scheduler: what `f` queues meanwhile takes the
-/// shared queue (`spawn` and `schedule` only try to borrow it).
+/// shared queue (`schedule` only tries to borrow it).
 pub(crate) fn with_current<R>(f: impl FnOnce(&Scheduler) -> R) -> R {
     LOCAL.with(|l| {
         let local = l.try_borrow().ok();
